@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import { NotImplementedError } from '../../errors.js';
+import type { CommandContext } from '../context.js';
+
+export function register(program: Command, context: () => CommandContext): void {
+  program
+    .command('import-c')
+    .description('not implemented yet (issue #3)')
+    .allowUnknownOption()
+    .argument('[args...]')
+    .action(() => {
+      void context;
+      throw new NotImplementedError('introspect import-c', 3);
+    });
+}

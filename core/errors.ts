@@ -1,0 +1,65 @@
+/**
+ * Every failure a user can cause with a bad image or bad arguments is an IntrospectError:
+ * it names the file, the structure, the offset and what was wrong, so the CLI can print one line.
+ */
+export interface ErrorLocation {
+  /** Image file (or source name) the bad bytes came from. */
+  file: string;
+  /** The structure being read, e.g. "MBR partition entry 2", "qcow2 L1 table". */
+  structure: string;
+  /** Byte offset within `file` (or within the named address space) where the problem is. */
+  offset?: number | bigint;
+  /** What was wrong, in words. */
+  reason: string;
+}
+
+export class IntrospectError extends Error implements ErrorLocation {
+  readonly file: string;
+  readonly structure: string;
+  readonly offset?: number | bigint;
+  readonly reason: string;
+
+  constructor(location: ErrorLocation, options?: { cause?: unknown }) {
+    super(formatLocation(location), options);
+    this.name = 'IntrospectError';
+    this.file = location.file;
+    this.structure = location.structure;
+    this.offset = location.offset;
+    this.reason = location.reason;
+  }
+
+  toJSON(): { file: string; structure: string; offset: number | string | null; reason: string; message: string } {
+    return {
+      file: this.file,
+      structure: this.structure,
+      offset: this.offset === undefined ? null : typeof this.offset === 'bigint' ? this.offset.toString() : this.offset,
+      reason: this.reason,
+      message: this.message,
+    };
+  }
+}
+
+export function formatOffset(offset: number | bigint): string {
+  return `${offset} (0x${offset.toString(16)})`;
+}
+
+export function formatLocation(l: ErrorLocation): string {
+  const at = l.offset === undefined ? '' : ` at offset ${formatOffset(l.offset)}`;
+  return `${l.file}: ${l.structure}${at}: ${l.reason}`;
+}
+
+/** A command-line mistake: exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A feature whose issue has not landed: exit 1 with this message, never made-up output. */
+export class NotImplementedError extends Error {
+  constructor(feature: string, issue: number) {
+    super(`${feature} is not implemented yet (tracked in issue #${issue})`);
+    this.name = 'NotImplementedError';
+  }
+}

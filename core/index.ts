@@ -1,0 +1,13 @@
+// The package's public API: third-party plugin authors import only from here.
+export { IntrospectError, UsageError, NotImplementedError, formatLocation, type ErrorLocation } from './errors.js';
+export { type Source, readStats, checkRange } from './source/source.js';
+export { FileSource } from './source/file-source.js';
+export { BytesSource, SliceSource, ConcatSource, MappedSource, type ExtentMapper } from './source/derived-sources.js';
+export { Introspector, MAX_NODE_DEPTH, asIntrospectError, type ImageOpenRequest, type InspectSession, type ImageSpec, type IntrospectorOptions } from './pipeline/introspector.js';
+export type { Plugin } from './pipeline/plugin.js';
+export type * from './pipeline/model.js';
+export type * from './memory/types.js';
+export type * from './profiles/types.js';
+export { diskDeviceName, guestName } from './pipeline/device-names.js';
+export { builtinPlugins } from './builtin-plugins.js';
+export { runCli } from './cli/program.js';
