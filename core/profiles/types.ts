@@ -12,6 +12,9 @@ export interface Profile {
   origin?: string;
   /** Struct layouts, constants, symbols: interpreted by the plugin that owns the profile kind. */
   data: ProfileData;
+  /** Free-form provenance: generating command, kernel package... Never interpreted. */
+  meta?: Record<string, unknown>;
+  description?: string;
 }
 
 export interface ProfileSignature {
@@ -50,14 +53,26 @@ export interface ProfileQuery {
   release?: string;
   arch?: string;
   banner?: string;
-  /** --profile value: "auto", a profile name, or a path to a profile file. */
+  /** --profile value: "auto", a profile name, or a path to a profile file. Overrides the resolver's own setting. */
   requested?: string;
+  /** Build id the image carries (VMCOREINFO BUILD-ID, ELF note), lower-case hex. */
+  buildId?: string;
+  /**
+   * Fact checker supplied by the plugin that read the image (e.g. the memory plugins): returns undefined
+   * when every fact of `profile.signature.facts` holds, else the reason (e.g. "sizeof(task_struct) is
+   * 9792 in the image, profile says 9728"). Without it facts are not checked (the explanation says so).
+   */
+  checkFacts?: (facts: Readonly<Record<string, number | string>>, profile: Profile) => string | undefined;
 }
 
 export interface ProfileCandidate {
   profile: Profile;
   accepted: boolean;
   reason: string;
+  /** Resolver stage that considered it: rule, explicit, image, shipped. */
+  stage?: string;
+  /** True for the candidate that was chosen. */
+  won?: boolean;
 }
 
 export interface ProfileResolution {
