@@ -1,4 +1,5 @@
 import type { Plugin } from './pipeline/plugin.js';
+import { ntfsPlugin } from '../plugins/ntfs/index.js';
 
 /**
  * Every format the project ships, registered by default through the same door as third-party plugins.
@@ -6,5 +7,5 @@ import type { Plugin } from './pipeline/plugin.js';
  * sets its own tap stage when it must run early or late (e.g. raw is the last resort).
  */
 export function builtinPlugins(): Plugin[] {
-  return [];
+  return [ntfsPlugin];
 }
