@@ -1,5 +1,4 @@
 import type { Plugin } from './pipeline/plugin.js';
-import { ntfsPlugin } from '../plugins/ntfs/index.js';
 
 /**
  * Every format the project ships, registered by default through the same door as third-party plugins.
@@ -7,5 +6,5 @@ import { ntfsPlugin } from '../plugins/ntfs/index.js';
  * sets its own tap stage when it must run early or late (e.g. raw is the last resort).
  */
 export function builtinPlugins(): Plugin[] {
-  return [ntfsPlugin];
+  return [];
 }
