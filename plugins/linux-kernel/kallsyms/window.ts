@@ -1,0 +1,121 @@
+import { IntrospectError } from '../../../core/errors.js';
+import { checkRange, type Source } from '../../../core/source/source.js';
+import type { PhysicalMemory } from '../../../core/memory/types.js';
+import type { VirtualMemory } from '../../../core/memory/virtual.js';
+
+/**
+ * A stretch of kernel memory the kallsyms/BTF code reads by offset: the kernel image through the
+ * kernel's page tables (virtual), or a physically contiguous byte range (a raw image, the kernel
+ * image's physical range). `base` is the address of byte 0; table labels are aligned on addresses,
+ * so base must be congruent (mod 8) with the virtual address of byte 0 (true for kernel image pages).
+ */
+export interface KernelWindow extends Source {
+  readonly base: bigint;
+  /** True when `base` is the runtime virtual address of byte 0. */
+  readonly virtual: boolean;
+}
+
+/** Largest window we assemble in memory from a VirtualMemory / PhysicalMemory (the kernel image is < 256 MiB). */
+export const MAX_WINDOW_BYTES = 1 << 30;
+
+export function bytesWindow(name: string, bytes: Uint8Array, base = 0n, virtual = false): KernelWindow {
+  return {
+    name,
+    size: bytes.length,
+    base,
+    virtual,
+    read(offset: number, length: number, structure?: string): Uint8Array {
+      checkRange(this, offset, length, structure);
+      return bytes.subarray(offset, offset + length);
+    },
+  };
+}
+
+/** A Source (e.g. a raw memory image, byte N = physical address N + base) seen as a physical window. */
+export function sourceWindow(source: Source, base = 0n, virtual = false): KernelWindow {
+  return {
+    name: source.name,
+    size: source.size,
+    base,
+    virtual,
+    read: (offset, length, structure) => source.read(offset, length, structure),
+  };
+}
+
+function checkWindowSize(name: string, size: bigint, what: string): number {
+  if (size < 0n || size > BigInt(MAX_WINDOW_BYTES)) {
+    throw new IntrospectError({ file: name, structure: what, reason: `window of ${size} bytes is larger than ${MAX_WINDOW_BYTES}` });
+  }
+  return Number(size);
+}
+
+/**
+ * [start, end) of a kernel virtual address space, read once into memory; unmapped or absent pages
+ * read as zeros (the tables we look for never span a hole; zeros cannot fake them).
+ */
+export function virtualWindow(vm: VirtualMemory, start: bigint, end: bigint): KernelWindow {
+  const size = checkWindowSize(vm.name, end - start, 'kernel virtual window');
+  const bytes = new Uint8Array(size);
+  for (const run of vm.runs(start, end)) {
+    const from = run.va < start ? start : run.va;
+    const runEnd = run.va + BigInt(run.length);
+    const to = runEnd > end ? end : runEnd;
+    // Read page by page so a page missing from the container only leaves that page zero.
+    for (let va = from; va < to; ) {
+      const pageEnd = (va | 0xfffn) + 1n;
+      const n = Number((pageEnd < to ? pageEnd : to) - va);
+      if (vm.isMapped(va, n)) bytes.set(vm.read(va, n, 'kernel virtual window'), Number(va - start));
+      va += BigInt(n);
+    }
+  }
+  return bytesWindow(`${vm.name} [${hexBig(start)}-${hexBig(end)}]`, bytes, start, true);
+}
+
+/** [start, start+size) of guest physical memory; pages absent from the image read as zeros. */
+export function physicalWindow(pm: PhysicalMemory, start: number, size: number, virtualBase?: bigint): KernelWindow {
+  checkWindowSize(pm.name, BigInt(size), 'physical window');
+  const bytes = new Uint8Array(size);
+  const end = start + size;
+  for (const range of pm.ranges) {
+    const from = Math.max(range.start, start);
+    const to = Math.min(range.end, end);
+    for (let pa = from; pa < to; ) {
+      const n = Math.min(to - pa, 1 << 24);
+      bytes.set(pm.read(pa, n, 'physical window'), pa - start);
+      pa += n;
+    }
+  }
+  return bytesWindow(`${pm.name} [phys ${hexBig(BigInt(start))}+${size}]`, bytes, virtualBase ?? BigInt(start), virtualBase !== undefined);
+}
+
+export function hexBig(value: bigint | number): string {
+  return '0x' + value.toString(16);
+}
+
+/** Little helper to read scalars of a given endianness from a window with bounds checks. */
+export class WindowReader {
+  constructor(readonly window: KernelWindow, readonly littleEndian: boolean) {}
+
+  private view(offset: number, length: number, structure: string): DataView {
+    const b = this.window.read(offset, length, structure);
+    return new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+  inBounds(offset: number, length: number): boolean {
+    return Number.isSafeInteger(offset) && offset >= 0 && offset + length <= this.window.size;
+  }
+  u16(offset: number, structure = 'kallsyms'): number {
+    return this.view(offset, 2, structure).getUint16(0, this.littleEndian);
+  }
+  u32(offset: number, structure = 'kallsyms'): number {
+    return this.view(offset, 4, structure).getUint32(0, this.littleEndian);
+  }
+  s32(offset: number, structure = 'kallsyms'): number {
+    return this.view(offset, 4, structure).getInt32(0, this.littleEndian);
+  }
+  u64(offset: number, structure = 'kallsyms'): bigint {
+    return this.view(offset, 8, structure).getBigUint64(0, this.littleEndian);
+  }
+  pointer(offset: number, size: 4 | 8, structure = 'kallsyms'): bigint {
+    return size === 8 ? this.u64(offset, structure) : BigInt(this.u32(offset, structure));
+  }
+}
