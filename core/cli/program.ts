@@ -1,10 +1,16 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { IntrospectError, NotImplementedError, UsageError } from '../errors.js';
-import { builtinPlugins } from '../builtin-plugins.js';
-import { Introspector } from '../pipeline/introspector.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import type { Introspector } from '../pipeline/introspector.js';
+import { createIntrospector, registryFor } from '../plugins/create.js';
+import type { ProfileRegistry } from '../profiles/registry.js';
+import { formatExplanation, resolveProfile } from '../profiles/resolve.js';
+import { readStats } from '../source/source.js';
 import type { CommandContext, GlobalOptions } from './context.js';
 import type { CliIo } from './io.js';
+import { register as registerInspect } from './commands/inspect.js';
 import { register as registerDf } from './commands/df.js';
 import { register as registerList } from './commands/list.js';
 import { register as registerUname } from './commands/uname.js';
@@ -20,28 +26,42 @@ export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
 
 function packageVersion(): string {
-  const url = new URL('../../../package.json', import.meta.url);
-  try {
-    return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
-  } catch {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  // dist/core/cli/program.js is three folders below the package root, core/cli/program.ts two.
+  for (const rel of ['../../../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'introspect') return pkg.version;
+    } catch {
+      // try the next candidate
+    }
   }
+  return '0.0.0';
+}
+
+export interface RunCliOptions {
+  /** Where configuration discovery starts and relative paths are resolved (default: process.cwd()). */
+  cwd?: string;
 }
 
 /** Run the CLI in-process; returns the exit code. Never throws for user errors. */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo, options: RunCliOptions = {}): Promise<number> {
   const program = new Command('introspect');
+  const cwd = resolve(options.cwd ?? process.cwd());
   let context: CommandContext | undefined;
+  let configPromise: Promise<LoadedConfig> | undefined;
   let introspectorPromise: Promise<Introspector> | undefined;
+  let registry: ProfileRegistry | undefined;
+  readStats.reset();
 
   program
     .description('Look inside virtual machines from the outside: disk images (df, list) and memory images (uname, ps, dmesg, ifconfig).')
     .version(packageVersion(), '--version')
-    .option('--profile <auto|NAME|FILE>', 'layout profile to use', 'auto')
+    .option('--profile <auto|NAME|FILE>', 'layout profile to use (default: the configuration\'s "profile", else auto)')
     .option('--config <file>', 'configuration file (default: discovered .introspectrc, introspect.config.*, package.json "introspect")')
     .option('--json', 'machine-readable output')
     .option('--explain', 'explain how the profile was chosen')
     .option('--stats', 'print bytes read to stderr')
+    .option('--no-btf', 'do not use the BTF found in memory images (use profiles only)')
     .option('--debug', 'print stack traces of errors')
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .exitOverride()
@@ -50,30 +70,53 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const getContext = (): CommandContext => {
     if (!context) {
       const globals = program.opts<GlobalOptions>();
-      context = {
+      const config = (): Promise<LoadedConfig> => (configPromise ??= loadConfig({ cwd, file: globals.config }));
+      const getRegistry = (loaded: LoadedConfig): ProfileRegistry => (registry ??= registryFor(loaded));
+      const ctx: CommandContext = {
         io,
         globals,
+        cwd,
         exitCode: EXIT_OK,
-        introspector: (options) => {
-          introspectorPromise ??= Promise.resolve(new Introspector({ allowBacking: options?.allowBacking }).use(...builtinPlugins()));
-          return introspectorPromise;
+        config,
+        introspector: (opts) =>
+          (introspectorPromise ??= config().then((loaded) =>
+            createIntrospector({ config: loaded, profile: globals.profile, allowBacking: opts?.allowBacking, cwd, registry: () => getRegistry(loaded) }),
+          )),
+        profiles: async () => getRegistry(await config()),
+        resolveProfile: async (query) => {
+          const resolution = resolveProfile(await ctx.introspector(), query);
+          if (globals.explain) io.stderr(formatExplanation(resolution, query));
+          return resolution;
         },
       };
+      context = ctx;
     }
     return context;
   };
 
-  for (const register of [registerDf, registerList, registerUname, registerPs, registerDmesg, registerIfconfig, registerImportC, registerProfile, registerPlugins]) {
+  // Configuration is read before any action, so `output: json` and configuration errors apply to every command.
+  program.hook('preAction', async () => {
+    const ctx = getContext();
+    const loaded = await ctx.config();
+    if (loaded.config.output === 'json' && ctx.globals.json === undefined) ctx.globals.json = true;
+  });
+
+  for (const register of [registerInspect, registerDf, registerList, registerUname, registerPs, registerDmesg, registerIfconfig, registerImportC, registerProfile, registerPlugins]) {
     register(program, getContext);
   }
   program.commands.forEach((c) => c.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) }));
 
+  let code: number;
   try {
     await program.parseAsync(['node', 'introspect', ...argv]);
-    return context?.exitCode ?? EXIT_OK;
+    code = context?.exitCode ?? EXIT_OK;
   } catch (error) {
-    return reportError(error, io, program.opts<GlobalOptions>());
+    code = reportError(error, io, context?.globals ?? program.opts<GlobalOptions>());
   }
+  if (program.opts<GlobalOptions>().stats) {
+    io.stderr(`introspect: stats: ${readStats.bytesRead} bytes read in ${readStats.reads} reads\n`);
+  }
+  return code;
 }
 
 function reportError(error: unknown, io: CliIo, globals: GlobalOptions): number {
@@ -81,17 +124,21 @@ function reportError(error: unknown, io: CliIo, globals: GlobalOptions): number 
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT_OK;
     return EXIT_USAGE;
   }
+  const message = error instanceof Error ? error.message : String(error);
+  if (globals.json) {
+    const body =
+      error instanceof IntrospectError
+        ? error.toJSON()
+        : { file: null, structure: null, offset: null, reason: message, message };
+    io.stdout(JSON.stringify({ error: body }) + '\n');
+  }
   if (error instanceof UsageError) {
-    io.stderr(`introspect: ${error.message}\n`);
+    io.stderr(`introspect: ${message}\n`);
     return EXIT_USAGE;
   }
-  if (globals.json && error instanceof IntrospectError) {
-    io.stdout(JSON.stringify({ error: error.toJSON() }) + '\n');
-  }
   if (error instanceof IntrospectError || error instanceof NotImplementedError) {
-    io.stderr(`introspect: ${error.message}\n`);
+    io.stderr(`introspect: ${message}\n`);
   } else {
-    const message = error instanceof Error ? error.message : String(error);
     io.stderr(`introspect: internal error: ${message}\n`);
   }
   if (globals.debug && error instanceof Error && error.stack) io.stderr(error.stack + '\n');

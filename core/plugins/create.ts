@@ -13,6 +13,10 @@ export interface CreateIntrospectorOptions {
   /** --profile from the command line: wins over the configuration's `profile`. Paths resolve against cwd. */
   profile?: string;
   allowBacking?: readonly string[];
+  /** Folder a relative --profile FILE is resolved against (default: process.cwd()). */
+  cwd?: string;
+  /** Share one registry with other users (the CLI's `profile` command); default: registryFor(config). */
+  registry?: () => ProfileRegistry;
 }
 
 /** The profile registry a configuration describes: shipped profiles plus its profilePaths. */
@@ -33,14 +37,14 @@ export async function createIntrospector(options: CreateIntrospectorOptions = {}
   const loaded = options.config;
   const configFile = loaded?.filepath ?? 'configuration';
   let requested = options.profile;
-  if (requested !== undefined && isProfilePath(requested)) requested = resolve(requested);
+  if (requested !== undefined && isProfilePath(requested)) requested = resolve(options.cwd ?? process.cwd(), requested);
   else if (requested === undefined && loaded?.config.profile !== undefined) {
     requested = isProfilePath(loaded.config.profile) ? resolve(loaded.dir, loaded.config.profile) : loaded.config.profile;
   }
   const introspector = new Introspector({ allowBacking: options.allowBacking }).use(
     ...builtinPlugins(),
     profilesPlugin({
-      registry: () => registryFor(loaded),
+      registry: options.registry ?? (() => registryFor(loaded)),
       rules: loaded?.config.rules,
       configFile,
       configDir: loaded?.dir,

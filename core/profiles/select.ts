@@ -100,7 +100,7 @@ export function rejectReason(profile: Profile, query: ProfileQuery): string | un
   const version = coerceRelease(query.release);
   if (version === undefined) return `release "${query.release}" has no version number`;
   if (!semver.satisfies(version, profile.versions)) return `release ${query.release} (${version}) is outside ${profile.versions}`;
-  const signature = checkSignature(profile, query);
+  const signature = checkSignature(profile, query, true);
   if (!signature.ok) return signature.reason;
   return undefined;
 }
@@ -127,7 +127,7 @@ export function selectProfile(profiles: readonly Profile[], query: ProfileQuery,
   if (best.length === 1) {
     const winner = best[0];
     selection.profile = winner;
-    const signature = checkSignature(winner, query);
+    const signature = checkSignature(winner, query, true);
     candidates.push({ profile: winner, accepted: true, won: true, stage, reason: `fits (${signature.reason}) and is the most specific` });
     for (const p of fits) {
       if (p !== winner) candidates.push({ profile: p, accepted: true, won: false, stage, reason: `fits, but ${winner.name} is more specific (${whyMoreSpecific(winner, p)})` });

@@ -1,0 +1,138 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../core/cli/program.js';
+import { collect, fixturePlugins, project, write } from './helpers.js';
+
+const magicConfig = { plugins: [join(fixturePlugins, 'magic-detect.mjs'), join(fixturePlugins, 'named-export.mjs')] };
+
+/** A 64 KiB image whose first bytes are the fixture plugin's magic. */
+function fixtureImage(dir: string, name = 'disk.img', magic = 'FIXTURE!'): string {
+  const bytes = new Uint8Array(65536);
+  bytes.set(new TextEncoder().encode(magic));
+  return write(dir, name, bytes);
+}
+
+describe('CLI: exit codes', () => {
+  it('0 for --help (listing the default command and every subcommand) and --version', async () => {
+    const io = collect();
+    expect(await runCli(['--help'], io)).toBe(0);
+    for (const word of ['inspect', 'plugins', 'df', 'profile', '--profile', '--config', '--json', '--explain', '--stats', '--no-btf', '--debug']) {
+      expect(io.out).toContain(word);
+    }
+    const v = collect();
+    expect(await runCli(['--version'], v)).toBe(0);
+    expect(v.out).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('2 for usage errors: unknown option, unknown command, no image, missing --config file', async () => {
+    const dir = project();
+    for (const argv of [['--bogus'], ['no-such-command'], [], ['--config', 'missing.json', 'plugins']]) {
+      const io = collect();
+      expect(await runCli(argv, io, { cwd: dir }), argv.join(' ')).toBe(2);
+      expect(io.err).not.toBe('');
+    }
+  });
+
+  it('1 for a subcommand whose issue has not landed, with one line naming the issue', async () => {
+    const io = collect();
+    expect(await runCli(['ps', 'x.raw'], io, { cwd: project() })).toBe(1);
+    expect(io.err).toMatch(/^introspect: introspect ps is not implemented yet \(tracked in issue #\d+\)\n$/);
+  });
+
+  it('1 for a bad configuration, naming the file and the key; --json prints the error object', async () => {
+    const dir = project({ '.introspectrc.json': { output: 'yaml' } });
+    const io = collect();
+    expect(await runCli(['--json', 'plugins'], io, { cwd: dir })).toBe(1);
+    expect(io.err).toBe(`introspect: ${join(dir, '.introspectrc.json')}: configuration key "output": expected "text" or "json", got the string "yaml"\n`);
+    expect(JSON.parse(io.out)).toEqual({
+      error: {
+        file: join(dir, '.introspectrc.json'),
+        structure: 'configuration key "output"',
+        offset: null,
+        reason: 'expected "text" or "json", got the string "yaml"',
+        message: `${join(dir, '.introspectrc.json')}: configuration key "output": expected "text" or "json", got the string "yaml"`,
+      },
+    });
+  });
+
+  it('no stack trace unless --debug', async () => {
+    const dir = project({ '.introspectrc.json': { plugins: ['./missing.mjs'] } });
+    const quiet = collect();
+    expect(await runCli(['plugins'], quiet, { cwd: dir })).toBe(1);
+    expect(quiet.err.trim().split('\n')).toHaveLength(1);
+    const loud = collect();
+    expect(await runCli(['--debug', 'plugins'], loud, { cwd: dir })).toBe(1);
+    expect(loud.err).toContain('    at ');
+  });
+});
+
+describe('CLI: plugins', () => {
+  it('--json lists built-in and configured plugins with the hooks each taps', async () => {
+    const dir = project({ '.introspectrc.json': magicConfig });
+    const io = collect();
+    expect(await runCli(['plugins', '--json'], io, { cwd: dir })).toBe(0);
+    const { plugins } = JSON.parse(io.out) as { plugins: { name: string; hooks: string[] }[] };
+    const byName = Object.fromEntries(plugins.map((p) => [p.name, p.hooks]));
+    expect(byName['profiles']).toEqual(['resolveProfile']);
+    expect(byName['fixture-magic']).toEqual(['detect']);
+    expect(byName['fixture-named'].sort()).toEqual(['assemble', 'statfs']);
+    expect(plugins.at(-1)?.name).toBe('fixture-named');
+  });
+
+  it('--config FILE selects the configuration; `output: json` applies without --json', async () => {
+    const dir = project({ 'conf/my.json': { ...magicConfig, output: 'json' } });
+    const io = collect();
+    expect(await runCli(['--config', 'conf/my.json', 'plugins'], io, { cwd: dir })).toBe(0);
+    expect(JSON.parse(io.out).plugins.map((p: { name: string }) => p.name)).toContain('fixture-magic');
+  });
+});
+
+describe('CLI: default command (inspect)', () => {
+  it('prints each device found by a configured plugin and exits 0', async () => {
+    const dir = project({ '.introspectrc.json': magicConfig });
+    fixtureImage(dir);
+    const io = collect();
+    expect(await runCli(['disk.img'], io, { cwd: dir })).toBe(0);
+    expect(io.out).toBe('DEVICE    TYPE     LABEL    UUID  SIZE   NOTE\n/dev/sda  fixture  FIXTURE        65536\n');
+    expect(io.err).toBe('');
+  });
+
+  it('--json gives the nodes; --stats reports the bytes read on stderr', async () => {
+    const dir = project({ '.introspectrc.json': magicConfig });
+    fixtureImage(dir);
+    const io = collect();
+    expect(await runCli(['--json', '--stats', 'disk.img'], io, { cwd: dir })).toBe(0);
+    const out = JSON.parse(io.out);
+    expect(out.guest).toBe('disk.img');
+    expect(out.nodes).toEqual([{ device: '/dev/sda', kind: 'disk', type: 'fixture', plugin: 'fixture-magic', label: 'FIXTURE', size: 65536 }]);
+    expect(io.err).toBe('introspect: stats: 8 bytes read in 1 reads\n');
+  });
+
+  it('an image nothing recognises: says memory views are not implemented (issue 6), exit 1', async () => {
+    const dir = project();
+    fixtureImage(dir, 'mem.raw', 'NOTHING!');
+    const io = collect();
+    expect(await runCli(['mem.raw'], io, { cwd: dir })).toBe(1);
+    expect(io.err).toContain('no disk structure recognised');
+    expect(io.err).toContain('issue #6');
+    expect(io.out).toBe('');
+  });
+
+  it('one recognised and one unrecognised image: prints what it found, exit 1', async () => {
+    const dir = project({ '.introspectrc.json': magicConfig });
+    fixtureImage(dir, 'a.img');
+    fixtureImage(dir, 'b.img', 'NOTHING!');
+    const io = collect();
+    expect(await runCli(['a.img', 'b.img'], io, { cwd: dir })).toBe(1);
+    expect(io.out).toContain('/dev/sda  fixture');
+    expect(io.out).toContain('/dev/sdb  unknown');
+    expect(io.err).toContain(`${join(dir, 'b.img')}: no disk structure recognised`);
+  });
+
+  it('a missing image is an error diagnostic naming the file, exit 1', async () => {
+    const dir = project();
+    const io = collect();
+    expect(await runCli(['./gone.img'], io, { cwd: dir })).toBe(1);
+    expect(io.err).toContain(`introspect: error: /dev/sda: ${join(dir, 'gone.img')}: image file: cannot open (ENOENT)`);
+  });
+});
