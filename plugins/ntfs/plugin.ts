@@ -42,7 +42,7 @@ export function detectNtfs(source: Source): (Content & { error?: IntrospectError
   } catch (error) {
     if (!(error instanceof IntrospectError)) throw error;
     // Recognised as NTFS, but its metadata is damaged: say so instead of dropping it.
-    content.note = `label unreadable: ${error.reason}`;
+    content.note = `metadata unreadable: ${error.reason}`;
     content.error = error;
   }
   return content;

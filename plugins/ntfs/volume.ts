@@ -110,7 +110,7 @@ export class NtfsVolume {
     if (location.sourceOffset(0) < 0) {
       throw new IntrospectError({ file: this.source.name, structure, reason: 'record lies in a part of $MFT its runlist does not map' });
     }
-    const bytes = readValue(this.mftValue, this.context(structure), start, size).slice();
+    const bytes = readValue(this.mftValue, this.context(structure), start, size); // a fresh copy: fixups write into it
     applyFixups(bytes, location);
     const record = parseMftRecord(bytes, size, location);
     this.recordCache.set(n, record);
