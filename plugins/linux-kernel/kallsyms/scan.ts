@@ -238,7 +238,7 @@ function findNames(r: WindowReader, align: Aligner, markers: MarkersHit, A: numb
     for (const n of candidates) {
       if (n <= 256 * (M - 1) || n > 256 * M) continue;
       if (wanted !== undefined && n !== wanted) continue;
-      const bytes = r.window.read(X, Q - X, 'kallsyms_names');
+      const bytes = r.window.read(X, Q - X, 'kallsyms_names').slice();
       for (const longNames of [true, false]) {
         const walk = walkNames(bytes, n, longNames, markers.values);
         if (walk && align.up(X + walk.end, A) === Q) {

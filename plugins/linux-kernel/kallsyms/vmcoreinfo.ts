@@ -86,7 +86,7 @@ export function kallsymsFromVmcoreinfo(vm: VirtualMemory, info: VmcoreSymbols, o
 
   // kallsyms_names always lies before kallsyms_token_table (markers, maybe seqs_of_names, in between).
   if (tokenTableVa <= namesVa) fail('kallsyms_names does not precede kallsyms_token_table', namesVa);
-  const names = window.read(at(namesVa), Number(tokenTableVa - namesVa), 'kallsyms_names');
+  const names = window.read(at(namesVa), Number(tokenTableVa - namesVa), 'kallsyms_names').slice();
   const newStyle = releaseAtLeast(info.get('OSRELEASE'), 6, 1) ?? true;
   let walk = walkNames(names, N, newStyle);
   let longNames = newStyle;

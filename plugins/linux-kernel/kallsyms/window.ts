@@ -92,28 +92,55 @@ export function hexBig(value: bigint | number): string {
   return '0x' + value.toString(16);
 }
 
-/** Little helper to read scalars of a given endianness from a window with bounds checks. */
+/**
+ * Reads scalars of one byte order from a window with bounds checks. Reads go through a small cache of
+ * 1 MiB chunks, so the table search (millions of u32 probes) does not turn into millions of preads.
+ */
 export class WindowReader {
+  private static readonly CHUNK = 1 << 20;
+  private static readonly MAX_CHUNKS = 48;
+  private readonly chunks = new Map<number, DataView>();
+
   constructor(readonly window: KernelWindow, readonly littleEndian: boolean) {}
 
-  private view(offset: number, length: number, structure: string): DataView {
-    const b = this.window.read(offset, length, structure);
-    return new DataView(b.buffer, b.byteOffset, b.byteLength);
-  }
   inBounds(offset: number, length: number): boolean {
     return Number.isSafeInteger(offset) && offset >= 0 && offset + length <= this.window.size;
   }
+
+  /** A DataView and the position of `offset` in it, covering `length` bytes. */
+  private at(offset: number, length: number, structure: string): [DataView, number] {
+    const C = WindowReader.CHUNK;
+    const index = Math.floor(offset / C);
+    if (offset >= 0 && offset + length <= (index + 1) * C && offset + length <= this.window.size) {
+      let view = this.chunks.get(index);
+      if (!view) {
+        const start = index * C;
+        // Copy: a Source may hand back a view into a buffer it reuses.
+        const b = this.window.read(start, Math.min(C, this.window.size - start), structure).slice();
+        view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+        if (this.chunks.size >= WindowReader.MAX_CHUNKS) this.chunks.delete(this.chunks.keys().next().value!);
+        this.chunks.set(index, view);
+      }
+      return [view, offset - index * C];
+    }
+    const b = this.window.read(offset, length, structure);
+    return [new DataView(b.buffer, b.byteOffset, b.byteLength), 0];
+  }
   u16(offset: number, structure = 'kallsyms'): number {
-    return this.view(offset, 2, structure).getUint16(0, this.littleEndian);
+    const [v, o] = this.at(offset, 2, structure);
+    return v.getUint16(o, this.littleEndian);
   }
   u32(offset: number, structure = 'kallsyms'): number {
-    return this.view(offset, 4, structure).getUint32(0, this.littleEndian);
+    const [v, o] = this.at(offset, 4, structure);
+    return v.getUint32(o, this.littleEndian);
   }
   s32(offset: number, structure = 'kallsyms'): number {
-    return this.view(offset, 4, structure).getInt32(0, this.littleEndian);
+    const [v, o] = this.at(offset, 4, structure);
+    return v.getInt32(o, this.littleEndian);
   }
   u64(offset: number, structure = 'kallsyms'): bigint {
-    return this.view(offset, 8, structure).getBigUint64(0, this.littleEndian);
+    const [v, o] = this.at(offset, 8, structure);
+    return v.getBigUint64(o, this.littleEndian);
   }
   pointer(offset: number, size: 4 | 8, structure = 'kallsyms'): bigint {
     return size === 8 ? this.u64(offset, structure) : BigInt(this.u32(offset, structure));
