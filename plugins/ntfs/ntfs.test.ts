@@ -304,6 +304,15 @@ describe('synthetic volume', () => {
     expect(() => ntfsStatfs(s)).toThrow(`torn.img: NTFS MFT record 6 ($Bitmap) at offset ${at}`);
   });
 
+  it('still names a truncated volume, with its UUID and what is wrong', () => {
+    const image = buildVolume({ label: 'CUT' }).subarray(0, 64 * CS);
+    const found = detectNtfs(new BytesSource('cut.img', image));
+    expect(found).toMatchObject({ type: 'ntfs', role: 'filesystem', uuid: 'C0E3000600000001', note: expect.stringMatching(/extends past the end of the 65536-byte device/) });
+    expect(found?.label).toBeUndefined();
+    expect(found?.error).toBeInstanceOf(IntrospectError);
+    expect(() => ntfsStatfs(new BytesSource('cut.img', image))).toThrow(/NTFS boot sector at offset 40 .*extends past the end/);
+  });
+
   it('does not claim non-NTFS bytes', () => {
     expect(detectNtfs(new BytesSource('zeros', new Uint8Array(4096)))).toBeUndefined();
     expect(detectNtfs(new BytesSource('tiny', new Uint8Array(100)))).toBeUndefined();
