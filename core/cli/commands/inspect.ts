@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { NotImplementedError, UsageError } from '../../errors.js';
+import { IntrospectError, UsageError } from '../../errors.js';
+import type { Introspector } from '../../pipeline/introspector.js';
 import type { Guest, StorageNode } from '../../pipeline/model.js';
 import type { CommandContext } from '../context.js';
 
@@ -64,11 +65,17 @@ async function run(ctx: CommandContext, images: string[], format: string | undef
   const hasErrors = guest.diagnostics.some((d) => d.level === 'error');
 
   for (const d of guest.diagnostics) ctx.io.stderr(`introspect: ${d.level}: ${d.device ? `${d.device}: ` : ''}${d.error.message}\n`);
-  for (const disk of unknownDisks) {
-    ctx.io.stderr(`introspect: ${disk.source.name}: no disk structure recognised (memory images cannot be inspected yet: issue #6)\n`);
-  }
+  const unknownErrors = unknownDisks.map((disk) => {
+    const container = memoryContainer(introspector, disk);
+    const what = container ? `memory image (${container} container)` : 'no disk structure recognised; if it is a memory image';
+    return new IntrospectError({ file: disk.source.name, structure: 'image', reason: `${what}: memory views are not implemented yet (issue #6)` });
+  });
+  for (const error of unknownErrors) ctx.io.stderr(`introspect: ${error.message}\n`);
   if (guest.disks.length > 0 && unknownDisks.length === guest.disks.length && !hasErrors) {
-    throw new NotImplementedError('no disk structure recognised in any image; inspecting memory images', 6);
+    // Nothing to show: one line per image on stderr (above), the error object for --json.
+    if (ctx.globals.json) ctx.io.stdout(JSON.stringify({ error: unknownErrors[0].toJSON() }) + '\n');
+    ctx.exitCode = 1;
+    return;
   }
 
   if (ctx.globals.json) {
@@ -80,6 +87,17 @@ async function run(ctx: CommandContext, images: string[], format: string | undef
     ctx.io.stdout(formatNodes(nodes));
   }
   if (hasErrors || unknownDisks.length > 0) ctx.exitCode = 1;
+}
+
+/** The memory container format a memory plugin recognises in the disk's file (raw, the catch-all, is not news). */
+function memoryContainer(introspector: Introspector, disk: StorageNode): string | undefined {
+  if (!introspector.hooks.openMemory.isUsed()) return undefined;
+  try {
+    const memory = introspector.hooks.openMemory.call({ path: disk.source.name, source: disk.source });
+    return memory && memory.format !== 'raw' ? memory.format : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function formatNodes(nodes: readonly InspectedNode[]): string {

@@ -113,9 +113,11 @@ describe('CLI: default command (inspect)', () => {
     fixtureImage(dir, 'mem.raw', 'NOTHING!');
     const io = collect();
     expect(await runCli(['mem.raw'], io, { cwd: dir })).toBe(1);
-    expect(io.err).toContain('no disk structure recognised');
-    expect(io.err).toContain('issue #6');
+    expect(io.err).toBe(`introspect: ${join(dir, 'mem.raw')}: image: no disk structure recognised; if it is a memory image: memory views are not implemented yet (issue #6)\n`);
     expect(io.out).toBe('');
+    const json = collect();
+    expect(await runCli(['--json', 'mem.raw'], json, { cwd: dir })).toBe(1);
+    expect(JSON.parse(json.out).error).toMatchObject({ file: join(dir, 'mem.raw'), structure: 'image' });
   });
 
   it('one recognised and one unrecognised image: prints what it found, exit 1', async () => {
@@ -126,7 +128,7 @@ describe('CLI: default command (inspect)', () => {
     expect(await runCli(['a.img', 'b.img'], io, { cwd: dir })).toBe(1);
     expect(io.out).toContain('/dev/sda  fixture');
     expect(io.out).toContain('/dev/sdb  unknown');
-    expect(io.err).toContain(`${join(dir, 'b.img')}: no disk structure recognised`);
+    expect(io.err).toContain(`${join(dir, 'b.img')}: image: no disk structure recognised`);
   });
 
   it('a missing image is an error diagnostic naming the file, exit 1', async () => {
@@ -134,5 +136,26 @@ describe('CLI: default command (inspect)', () => {
     const io = collect();
     expect(await runCli(['./gone.img'], io, { cwd: dir })).toBe(1);
     expect(io.err).toContain(`introspect: error: /dev/sda: ${join(dir, 'gone.img')}: image file: cannot open (ENOENT)`);
+  });
+});
+
+describe('CLI: default command and memory plugins', () => {
+  it('names the memory container a memory plugin recognises, still exit 1 (issue 6)', async () => {
+    const dir = project({
+      '.introspectrc.json': { plugins: ['./elf-memory.mjs'] },
+      'elf-memory.mjs': `export default {
+        name: 'fake-elf-memory',
+        apply(i) {
+          i.hooks.openMemory.tap('fake-elf-memory', (r) => {
+            const head = r.source.read(0, 4);
+            return head[0] === 0x7f && head[1] === 0x45 ? { name: r.path, format: 'elf', ranges: [], cpus: [], read() { throw new Error('x'); }, isPresent: () => false } : undefined;
+          });
+        },
+      };\n`,
+    });
+    fixtureImage(dir, 'vm.core', '\x7fELF');
+    const io = collect();
+    expect(await runCli(['vm.core'], io, { cwd: dir })).toBe(1);
+    expect(io.err).toContain(`${join(dir, 'vm.core')}: image: memory image (elf container): memory views are not implemented yet (issue #6)`);
   });
 });
