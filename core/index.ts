@@ -11,3 +11,4 @@ export type * from './profiles/types.js';
 export { diskDeviceName, guestName } from './pipeline/device-names.js';
 export { builtinPlugins } from './builtin-plugins.js';
 export { runCli } from './cli/program.js';
+export { bitmatch, definePattern, namedPattern, fromCompiled, Pattern, Bitstring, BitMatchError, PatternSyntaxError, type BitstringOrigin, type BitMatchFailure, type MatchInput, type PatternEnv, type TemplateValue, type FieldValue, type BindValue, type NamedPatterns, type ResultOf, type BuildInputOf } from './bitsyntax/index.js';
