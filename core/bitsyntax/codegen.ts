@@ -34,6 +34,11 @@ export function staticBits(f: Field): number | undefined {
   return undefined;
 }
 
+/** `_ : n`: skipped without reading. */
+function isSkip(f: Field): boolean {
+  return f.name === null && !f.constant;
+}
+
 function isScalar(f: Field): boolean {
   return f.type !== 'record' && f.type !== 'utf8' && f.type !== 'utf16' && f.type !== 'utf32';
 }
@@ -259,14 +264,13 @@ class FnGen {
       if (f.rest) this.emit(`const ${sizeVar} = end - (${start});`);
       else this.emit(`const ${sizeVar} = Number(${this.expr(f.size!)})${f.unit !== 1 ? ` * ${f.unit}` : ''};`);
       const valid = [`${sizeVar} >= 0`, `${sizeVar} % 1 === 0`];
-      if (f.type === 'int') valid.push(`${sizeVar} <= 64`);
+      if (f.type === 'int' && !isSkip(f)) valid.push(`${sizeVar} <= 64`);
       if (f.type === 'float') valid.push(`(${sizeVar} === 16 || ${sizeVar} === 32 || ${sizeVar} === 64)`);
       if (f.type === 'string') valid.push(`${sizeVar} % ${f.encoding.startsWith('utf16') ? 16 : 8} === 0`);
       this.emit(`if (!(${valid.join(' && ')})) return H.fail(${fid}, 3, ${start}, ${sizeVar}, end);`);
       this.emit(`if (${start} + ${sizeVar} > end) return H.fail(${fid}, 0, ${start}, ${sizeVar}, end);`);
     }
-    const value = this.scalarRead(f, this.pos, bits, sizeVar, leVar);
-    this.bindValue(f, value, start, bits, sizeVar);
+    if (!isSkip(f)) this.bindValue(f, this.scalarRead(f, this.pos, bits, sizeVar, leVar), start, bits, sizeVar);
     if (bits !== undefined) this.pos = { ...this.pos, k: this.pos.k + bits };
     else this.advance(`${start} + ${sizeVar}`, this.pos.byteVar !== null && sizeMultipleOf8(f));
   }

@@ -338,7 +338,7 @@ function validate(f: Field, fail: (m: string) => never): void {
   switch (f.type) {
     case 'int':
       if (f.size === null && !f.rest) fail('missing size');
-      if (bits !== undefined && bits > 64) fail(`integers are 0..64 bits wide, got ${bits}`);
+      if (bits !== undefined && bits > 64 && (f.name !== null || f.constant)) fail(`integers are 0..64 bits wide, got ${bits} (use _ to skip, or bitstring)`);
       break;
     case 'float':
       if (f.size === null && !f.rest) fail('missing size');
