@@ -1,4 +1,8 @@
 import type { Plugin } from './pipeline/plugin.js';
+import { qcow2Plugin } from '../plugins/qcow2/index.js';
+import { rawPlugin } from '../plugins/raw/index.js';
+import { gptPlugin } from '../plugins/gpt/index.js';
+import { dosPartitionsPlugin } from '../plugins/dos-partitions/index.js';
 
 /**
  * Every format the project ships, registered by default through the same door as third-party plugins.
@@ -6,5 +10,5 @@ import type { Plugin } from './pipeline/plugin.js';
  * sets its own tap stage when it must run early or late (e.g. raw is the last resort).
  */
 export function builtinPlugins(): Plugin[] {
-  return [];
+  return [qcow2Plugin, rawPlugin, gptPlugin, dosPartitionsPlugin];
 }
