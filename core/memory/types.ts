@@ -30,6 +30,14 @@ export interface PhysicalMemory {
   readonly vmcoreinfo?: string;
   /** Architecture the container declares (ELF e_machine, kdump utsname.machine). */
   readonly archHint?: 'x86_64' | 'i386' | 'aarch64';
+  /**
+   * Containers that do not record physical addresses (raw, live RAM files) offer the same bytes at
+   * another base: byte N = physical address base + N. The kernel locator tries candidate bases
+   * (e.g. arm64 boards put RAM at 0x40000000 or 0x80000000) and keeps the one where the kernel reads back.
+   */
+  rebase?(base: number): PhysicalMemory;
+  /** True when the physical base was not recorded by the container and rebase() may be tried. */
+  readonly baseIsGuess?: boolean;
 }
 
 export interface MemoryOpenRequest {
