@@ -1,15 +1,236 @@
+// `introspect df`: virt-df without an appliance (libguestfs guestfs-tools df/main.c for the options,
+// df/output.c for the output, reproduced in core/views/df-format.ts).
 import type { Command } from 'commander';
-import { NotImplementedError } from '../../errors.js';
+import { existsSync } from 'node:fs';
+import { IntrospectError, UsageError } from '../../errors.js';
+import { listDomains, findDomain, DEFAULT_LIBVIRT_DIR, type Domain } from '../../libvirt/domains.js';
+import type { ImageSpec } from '../../pipeline/introspector.js';
+import { readStats } from '../../source/source.js';
+import { dfGuest, dfJsonFilesystem, type DfEntry, type DfGuestReport } from '../../views/df.js';
+import { dfRow, dfTitle, type DfFormat } from '../../views/df-format.js';
 import type { CommandContext } from '../context.js';
+
+type Drive = { kind: 'a'; path: string; format?: string } | { kind: 'd'; name: string };
+
+export interface DfOptions {
+  drives: Drive[];
+  /** Old-style bare arguments: each one is a guest of its own. */
+  bare: string[];
+  human: boolean;
+  inodes: boolean;
+  csv: boolean;
+  json: boolean;
+  uuid: boolean;
+  parallel: number;
+  libvirtDir: string;
+}
+
+/** getopt-style parsing: --format applies to the -a options after it, so order matters. */
+export function parseDfArgs(args: readonly string[], globalJson = false): DfOptions {
+  const o: DfOptions = { drives: [], bare: [], human: false, inodes: false, csv: false, json: globalJson, uuid: false, parallel: 0, libvirtDir: DEFAULT_LIBVIRT_DIR };
+  let format: string | undefined;
+  let formatConsumed = true;
+  let i = 0;
+  const value = (option: string, inline: string | undefined): string => {
+    if (inline !== undefined) return inline;
+    if (i + 1 >= args.length) throw new UsageError(`option ${option} requires an argument`);
+    return args[++i];
+  };
+  for (; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') {
+      o.bare.push(...args.slice(i + 1));
+      break;
+    }
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = eq < 0 ? arg : arg.slice(0, eq);
+      const inline = eq < 0 ? undefined : arg.slice(eq + 1);
+      switch (name) {
+        case '--add':
+          o.drives.push({ kind: 'a', path: value(name, inline), format });
+          formatConsumed = true;
+          break;
+        case '--domain':
+          o.drives.push({ kind: 'd', name: value(name, inline) });
+          break;
+        case '--format':
+          // Optional argument (getopt "format", 2): only --format=X takes one; bare --format means auto.
+          format = inline === undefined || inline === '' || inline === 'auto' ? undefined : inline;
+          formatConsumed = false;
+          break;
+        case '--human-readable':
+          o.human = true;
+          break;
+        case '--inodes':
+          o.inodes = true;
+          break;
+        case '--csv':
+          o.csv = true;
+          break;
+        case '--uuid':
+          o.uuid = true;
+          break;
+        case '--json':
+          o.json = true;
+          break;
+        case '--one-per-guest':
+          break;
+        case '--libvirt-dir':
+          o.libvirtDir = value(name, inline);
+          break;
+        case '--connect':
+          throw new UsageError('--connect: libvirt connections are not used; domain definitions are read from --libvirt-dir');
+        default:
+          throw new UsageError(`unknown option ${name}`);
+      }
+      continue;
+    }
+    if (arg.startsWith('-') && arg.length > 1) {
+      // Clustered short options (-hi), with -a/-d/-P/-c taking the rest of the word or the next word.
+      for (let k = 1; k < arg.length; k++) {
+        const c = arg[k];
+        const rest = arg.slice(k + 1);
+        const takesValue = c === 'a' || c === 'd' || c === 'P' || c === 'c';
+        const v = takesValue ? value(`-${c}`, rest === '' ? undefined : rest) : '';
+        if (c === 'a') {
+          o.drives.push({ kind: 'a', path: v, format });
+          formatConsumed = true;
+        } else if (c === 'd') o.drives.push({ kind: 'd', name: v });
+        else if (c === 'P') o.parallel = parseParallel(v);
+        else if (c === 'c') throw new UsageError('-c: libvirt connections are not used; domain definitions are read from --libvirt-dir');
+        else if (c === 'h') o.human = true;
+        else if (c === 'i') o.inodes = true;
+        else throw new UsageError(`unknown option -${c}`);
+        if (takesValue) break;
+      }
+      continue;
+    }
+    o.bare.push(arg);
+  }
+  if (!formatConsumed) throw new UsageError('--format parameter must appear before -a parameter');
+  if (o.drives.length > 0 && o.bare.length > 0) throw new UsageError(`extra arguments with -a/-d: ${o.bare.join(' ')}`);
+  if (o.human && o.csv) throw new UsageError('you cannot use -h and --csv options together.');
+  if (o.json && o.csv) throw new UsageError('you cannot use --json and --csv options together.');
+  return o;
+}
+
+function parseParallel(text: string): number {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError('-P option is not numeric');
+  return Number(text);
+}
+
+/** One guest to report: its disks and the name virt-df prints. */
+interface GuestPlan {
+  name: string;
+  uuid?: string;
+  images: ImageSpec[];
+  notes: string[];
+}
+
+const basename = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
+
+function domainImages(domain: Domain): ImageSpec[] {
+  return domain.disks.map((d) => ({ path: d.path, format: d.format }));
+}
+
+function planFromDomain(domain: Domain): GuestPlan {
+  return { name: domain.name, uuid: domain.uuid, images: domainImages(domain), notes: domain.skippedDisks.map((s) => `disk ${s} skipped`) };
+}
+
+/** Which guests to report, as virt-df decides: -a/-d = one guest; no argument = every libvirt domain. */
+export function planGuests(o: DfOptions): GuestPlan[] {
+  if (o.drives.length > 0) {
+    const images: ImageSpec[] = [];
+    const notes: string[] = [];
+    let uuid: string | undefined;
+    for (const drive of o.drives) {
+      if (drive.kind === 'a') images.push({ path: drive.path, format: drive.format });
+      else {
+        const domain = findDomain(drive.name, o.libvirtDir);
+        uuid ??= domain.uuid;
+        images.push(...domainImages(domain));
+        notes.push(...planFromDomain(domain).notes);
+      }
+    }
+    const first = o.drives[0];
+    const name = (first.kind === 'a' ? basename(first.path) : first.name) + '+'.repeat(o.drives.length - 1);
+    // As virt-df: only domains fetched from libvirt print their UUID with --uuid.
+    return [{ name, uuid: o.drives.length === 1 && first.kind === 'd' ? uuid : undefined, images, notes }];
+  }
+  if (o.bare.length > 0) {
+    return o.bare.map((arg) => {
+      if (arg.includes('/') || existsSync(arg)) return { name: basename(arg), images: [{ path: arg }], notes: [] };
+      return planFromDomain(findDomain(arg, o.libvirtDir));
+    });
+  }
+  return listDomains(o.libvirtDir).map(planFromDomain);
+}
+
+export interface DfRun {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+function describe(entry: DfEntry): string {
+  return entry.note ?? entry.type;
+}
+
+/** Run df over the planned guests (one after the other: every read is a synchronous metadata read). */
+export async function runDf(o: DfOptions, ctx: CommandContext): Promise<DfRun> {
+  const format: DfFormat = { human: o.human, inodes: o.inodes, csv: o.csv };
+  let stdout = o.json ? '' : dfTitle(format);
+  let stderr = '';
+  let exitCode = 0;
+  const json = { filesystems: [] as ReturnType<typeof dfJsonFilesystem>[], skipped: [] as object[], errors: [] as object[] };
+  const introspector = await ctx.introspector();
+  for (const plan of planGuests(o)) {
+    const name = o.uuid && plan.uuid ? plan.uuid : plan.name;
+    for (const note of plan.notes) stderr += `introspect df: note: ${name}: ${note}\n`;
+    let report: DfGuestReport;
+    try {
+      report = dfGuest(introspector, introspector.inspectGuest(plan.images), name);
+    } catch (error) {
+      if (!(error instanceof IntrospectError)) throw error;
+      report = { name, filesystems: [], skipped: [], problems: [{ level: 'error', error }] };
+    }
+    for (const entry of report.filesystems) {
+      if (o.json) json.filesystems.push(dfJsonFilesystem(name, { ...entry, stats: entry.stats! }));
+      else stdout += dfRow(name, entry.device, entry.stats!, format);
+    }
+    for (const entry of report.skipped) {
+      if (o.json) json.skipped.push({ guest: name, device: entry.device, type: entry.type, label: entry.label ?? null, uuid: entry.uuid ?? null, note: describe(entry) });
+      else stderr += `introspect df: note: ${name}:${entry.device}: ${describe(entry)}\n`;
+    }
+    for (const problem of report.problems) {
+      if (problem.level === 'error') exitCode = 1;
+      const where = problem.device ? `${name}:${problem.device}` : name;
+      stderr += `introspect df: ${problem.level === 'warning' ? 'warning: ' : ''}${where}: ${problem.error.message}\n`;
+      if (o.json) json.errors.push({ guest: name, device: problem.device ?? null, level: problem.level, error: problem.error.toJSON() });
+    }
+  }
+  if (o.json) stdout = JSON.stringify(json, null, 2) + '\n';
+  return { stdout, stderr, exitCode };
+}
 
 export function register(program: Command, context: () => CommandContext): void {
   program
     .command('df')
-    .description('not implemented yet (issue #5)')
+    .description('free space of the filesystems in VM disk images, as virt-df prints it')
+    .usage('[-a IMAGE [-a IMAGE...] | -d DOMAIN | IMAGE... | DOMAIN...] [--format=raw|qcow2] [-h] [-i] [--csv] [--json] [--uuid] [-P N] [--libvirt-dir DIR]')
+    .helpOption('--help', 'display help for df (-h is --human-readable, as in virt-df)')
     .allowUnknownOption()
-    .argument('[args...]')
-    .action(() => {
-      void context;
-      throw new NotImplementedError('introspect df', 5);
+    .allowExcessArguments()
+    .argument('[args...]', 'images or libvirt domain names')
+    .action(async (args: string[]) => {
+      const ctx = context();
+      const options = parseDfArgs(args, Boolean(ctx.globals.json));
+      readStats.reset();
+      const run = await runDf(options, ctx);
+      ctx.io.stdout(run.stdout);
+      if (run.stderr) ctx.io.stderr(run.stderr);
+      if (ctx.globals.stats) ctx.io.stderr(`introspect: read ${readStats.bytesRead} bytes in ${readStats.reads} reads\n`);
+      if (run.exitCode !== 0) ctx.exitCode = run.exitCode;
     });
 }

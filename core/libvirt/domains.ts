@@ -1,0 +1,79 @@
+// libvirt domains from their XML definitions (libvirt docs/formatdomain.rst): <name>, <uuid>, and the
+// <disk> elements of <devices> with their <source file|dev> and <driver type>. virt-df reads the same
+// through libvirt (guestfs-tools common/options/domains.c sorts domains by name).
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { IntrospectError } from '../errors.js';
+import { child, childrenNamed, parseXml, XmlError } from './xml.js';
+
+export const DEFAULT_LIBVIRT_DIR = '/etc/libvirt/qemu';
+
+export interface DomainDisk {
+  path: string;
+  /** <driver type=...>: raw, qcow2...; undefined to detect. */
+  format?: string;
+  /** <target dev=...>, e.g. vda. */
+  target?: string;
+  device: string;
+}
+
+export interface Domain {
+  name: string;
+  uuid?: string;
+  disks: DomainDisk[];
+  /** Disks that cannot be opened from here (network sources, empty drives), with why. */
+  skippedDisks: string[];
+  file: string;
+}
+
+/** Parse one domain definition. */
+export function parseDomainXml(text: string, file: string): Domain {
+  let root;
+  try {
+    root = parseXml(text);
+  } catch (error) {
+    if (error instanceof XmlError) throw new IntrospectError({ file, structure: 'libvirt domain XML', offset: error.offset, reason: error.message });
+    throw error;
+  }
+  if (root.name !== 'domain') throw new IntrospectError({ file, structure: 'libvirt domain XML', reason: `root element is <${root.name}>, not <domain>` });
+  const name = child(root, 'name')?.text.trim();
+  if (!name) throw new IntrospectError({ file, structure: 'libvirt domain XML <name>', reason: 'domain has no name' });
+  const uuid = child(root, 'uuid')?.text.trim() || undefined;
+  const disks: DomainDisk[] = [];
+  const skippedDisks: string[] = [];
+  const devices = child(root, 'devices');
+  for (const disk of devices ? childrenNamed(devices, 'disk') : []) {
+    const device = disk.attributes.device ?? 'disk';
+    const target = child(disk, 'target')?.attributes.dev;
+    const source = child(disk, 'source');
+    const path = source?.attributes.file ?? source?.attributes.dev;
+    if (!path || source?.attributes.protocol) {
+      skippedDisks.push(`${target ?? device}: ${source?.attributes.protocol ? `network disk (${source.attributes.protocol})` : 'no source'}`);
+      continue;
+    }
+    const driverType = child(disk, 'driver')?.attributes.type;
+    disks.push({ path, format: driverType, target, device });
+  }
+  return { name, uuid, disks, skippedDisks, file };
+}
+
+/** Every domain defined in a folder (*.xml), sorted by name as virt-df lists them. */
+export function listDomains(dir: string = DEFAULT_LIBVIRT_DIR): Domain[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new IntrospectError({ file: dir, structure: 'libvirt configuration folder', reason: 'not found (use --libvirt-dir, or -a IMAGE)' });
+  }
+  const domains = readdirSync(dir)
+    .filter((f) => f.endsWith('.xml'))
+    .map((f) => resolve(join(dir, f)))
+    .filter((f) => statSync(f).isFile())
+    .map((f) => parseDomainXml(readFileSync(f, 'utf8'), f));
+  return domains.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The domain with this name or UUID. */
+export function findDomain(nameOrUuid: string, dir: string = DEFAULT_LIBVIRT_DIR): Domain {
+  const domains = listDomains(dir);
+  const found = domains.find((d) => d.name === nameOrUuid) ?? domains.find((d) => d.uuid?.toLowerCase() === nameOrUuid.toLowerCase());
+  if (!found) throw new IntrospectError({ file: dir, structure: 'libvirt domain', reason: `no domain named ${nameOrUuid}` });
+  return found;
+}
