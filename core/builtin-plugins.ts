@@ -1,8 +1,11 @@
 import type { Plugin } from './pipeline/plugin.js';
+import { ext3Plugin } from '../plugins/ext3/index.js';
+import { fsSignaturesPlugin } from '../plugins/fs-signatures/index.js';
 import { qcow2Plugin } from '../plugins/qcow2/index.js';
 import { rawPlugin } from '../plugins/raw/index.js';
 import { gptPlugin } from '../plugins/gpt/index.js';
 import { dosPartitionsPlugin } from '../plugins/dos-partitions/index.js';
+import { memoryContainersPlugin } from '../plugins/memory-containers/index.js';
 
 /**
  * Every format the project ships, registered by default through the same door as third-party plugins.
@@ -10,5 +13,5 @@ import { dosPartitionsPlugin } from '../plugins/dos-partitions/index.js';
  * sets its own tap stage when it must run early or late (e.g. raw is the last resort).
  */
 export function builtinPlugins(): Plugin[] {
-  return [qcow2Plugin, rawPlugin, gptPlugin, dosPartitionsPlugin];
+  return [qcow2Plugin, rawPlugin, gptPlugin, dosPartitionsPlugin, ext3Plugin, fsSignaturesPlugin, memoryContainersPlugin];
 }
