@@ -20,7 +20,7 @@ export function sfdiskType(sys_ind: number): string {
 
 export function detectDos(node: StorageNode): Content | undefined {
   if (node.kind === 'partition' && node.partition?.kind === 'extended') {
-    return { type: 'extended', plugin: PLUGIN_NAME, role: 'partition-table', note: 'MBR extended partition: holds the logical partitions' };
+    return { type: 'extended', plugin: PLUGIN_NAME, role: 'partition-table' };
   }
   if (node.kind !== 'disk' || node.source.size < SECTOR_SIZE) return undefined;
   const sector = node.source.read(0, SECTOR_SIZE, 'MBR');
