@@ -39,7 +39,7 @@ export function* vmcoreinfoNotesInRam(memory: PhysicalMemory): Generator<NoteFou
   }
 }
 
-export function locateKernel(memory: PhysicalMemory, options: LocateOptions = {}): KernelContext {
+export function locateKernel(memory: PhysicalMemory, options: LocateOptions = {}): LinuxKernelContext {
   const lines: string[] = [];
   const explain = (line: string): void => {
     lines.push(line);
@@ -70,7 +70,7 @@ export function locateKernel(memory: PhysicalMemory, options: LocateOptions = {}
   });
 }
 
-function fromVmcoreinfo(memory: PhysicalMemory, info: VmcoreInfo, attempt: Attempt, lines: string[]): KernelContext | undefined {
+function fromVmcoreinfo(memory: PhysicalMemory, info: VmcoreInfo, attempt: Attempt, lines: string[]): LinuxKernelContext | undefined {
   const arch = archOf(info, memory.archHint);
   if (!arch) {
     attempt.explain('VMCOREINFO does not tell the architecture');
@@ -121,10 +121,15 @@ function bannerVirtual(banner: BannerCandidate, image: KernelImageMap): bigint |
 
 function findBanner(memory: PhysicalMemory, image: KernelImageMap, layout: Layout, attempt: Attempt): BannerCandidate | undefined {
   const window = [{ start: image.physicalStart, end: image.physicalStart + image.size }];
-  let chosen = chooseBanner([...bannerCandidates(memory, window)], layout.uts);
+  // Stop at the first copy that agrees with init_uts_ns: the scan reads no further than needed.
+  const first = (candidates: Iterable<BannerCandidate>): BannerCandidate | undefined => {
+    for (const c of candidates) if (chooseBanner([c], layout.uts)) return c;
+    return undefined;
+  };
+  let chosen = first(bannerCandidates(memory, window));
   if (!chosen) {
     attempt.explain('linux_banner: no copy matching init_uts_ns inside the kernel image; scanning all memory');
-    chosen = chooseBanner([...bannerCandidates(memory)], layout.uts);
+    chosen = first(bannerCandidates(memory));
   }
   attempt.explain(chosen ? `linux_banner at physical 0x${chosen.physical.toString(16)}` : 'linux_banner: not found');
   return chosen;
