@@ -241,7 +241,10 @@ class FnGen {
       this.ctx.fieldId.set(moved, fid);
       if (isStaticScalar(moved)) this.runCheck([moved], 0);
     }
-    if (f.saveOffsetTo) this.emit(`const ${id(f.saveOffsetTo)} = ${posExpr(this.pos)} - base;`);
+    if (f.saveOffsetTo) {
+      this.emit(`const ${id(f.saveOffsetTo)} = ${posExpr(this.pos)} - base;`);
+      this.outNames.push(f.saveOffsetTo);
+    }
 
     let leVar: string | null = null;
     if (typeof f.endian === 'object') {

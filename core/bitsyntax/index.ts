@@ -7,3 +7,5 @@ export { Bitstring, type BitstringOrigin } from './bitstring.js';
 export { BitMatchError, type BitMatchFailure } from './errors.js';
 export { PatternSyntaxError } from './parse.js';
 export type { FieldValue, BindValue, NamedPatterns, ResultOf, BuildInputOf, PatternLike } from './types.js';
+export { cases, Cases } from './cases.js';
+export { generateModule, type AotOptions } from './aot.js';
