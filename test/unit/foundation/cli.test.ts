@@ -80,6 +80,28 @@ describe('CLI: plugins', () => {
     expect(plugins.at(-1)?.name).toBe('fixture-named');
   });
 
+  it('attributes taps to the plugin that made them, whatever the tap names', async () => {
+    const dir = project({
+      '.introspectrc.json': { plugins: ['./multi.mjs'] },
+      'multi.mjs': `export default {
+        name: 'multi',
+        apply(i) {
+          i.hooks.openMemory.tap('multi-elf', () => undefined);
+          i.hooks.openMemory.tap({ name: 'multi-raw', stage: 100 }, () => undefined);
+          i.hooks.detect.tap('whatever', () => undefined);
+        },
+      };\n`,
+    });
+    const io = collect();
+    expect(await runCli(['plugins', '--json'], io, { cwd: dir })).toBe(0);
+    const { plugins } = JSON.parse(io.out) as { plugins: { name: string; hooks: string[] }[] };
+    expect(plugins.at(-1)).toEqual({ name: 'multi', hooks: ['detect', 'openMemory'] });
+    expect(plugins.map((p) => p.name)).not.toContain('multi-elf');
+    const text = collect();
+    expect(await runCli(['plugins'], text, { cwd: dir })).toBe(0);
+    expect(text.out).toMatch(/^multi {2,}detect, openMemory$/m);
+  });
+
   it('--config FILE selects the configuration; `output: json` applies without --json', async () => {
     const dir = project({ 'conf/my.json': { ...magicConfig, output: 'json' } });
     const io = collect();
