@@ -356,3 +356,39 @@ describe('resolveProfile waterfall', () => {
     void write;
   });
 });
+
+describe('profiles through configuration (createIntrospector)', () => {
+  const config = async (cwd: string) => (await import('../../../core/config/load.js')).loadConfig({ cwd });
+  const create = async (cwd: string, profile?: string) =>
+    (await import('../../../core/plugins/create.js')).createIntrospector({ config: await config(cwd), profile, cwd });
+
+  it('a .introspectrc rule pins a profile from profilePaths for one image and not another', async () => {
+    const dir = project({
+      '.introspectrc.yaml': 'profilePaths: [./profiles]\nrules:\n  - match: { image: "web-*.core" }\n    profile: pinned\n',
+      'profiles/pinned.json': profileJson({ name: 'pinned', versions: '>=99.0.0 <100.0.0' }),
+      'profiles/nested/narrow.json': profileJson({ name: 'narrow', versions: '99.1.x' }),
+    });
+    // Release 99.x: no shipped profile can take part.
+    const intro = await create(dir);
+    expect(resolveProfile(intro, q({ imagePath: '/vms/web-1.core', release: '99.1.3-1-amd64' }))).toMatchObject({ chosenBy: 'rule', profile: { name: 'pinned' } });
+    expect(resolveProfile(intro, q({ imagePath: '/vms/db-1.core', release: '99.1.3-1-amd64' }))).toMatchObject({ chosenBy: 'shipped', profile: { name: 'narrow' } });
+  });
+
+  it('an invalid profile under profilePaths fails with its path when a profile is needed', async () => {
+    const dir = project({ '.introspectrc.json': { profilePaths: ['./p'] }, 'p/bad.json': profileJson({ arch: 'pdp11' }) });
+    const intro = await create(dir);
+    expect(() => resolveProfile(intro, q())).toThrow(`${join(dir, 'p/bad.json')}: profile $.arch: unknown architecture "pdp11"`);
+  });
+
+  it('the configuration `profile` is relative to its file; --profile wins over it', async () => {
+    const dir = project({
+      'conf/.introspectrc.json': { profile: './mine.json' },
+      'conf/mine.json': profileJson({ name: 'mine', versions: '1.x' }),
+      'conf/package.json': { name: 'conf' },
+      'other.json': profileJson({ name: 'other', versions: '1.x' }),
+    });
+    expect(resolveProfile(await create(join(dir, 'conf')), q()).profile?.name).toBe('mine');
+    const explicit = resolveProfile(await create(join(dir, 'conf'), '../other.json'), q());
+    expect(explicit).toMatchObject({ chosenBy: 'explicit', profile: { name: 'other', origin: join(dir, 'other.json') } });
+  });
+});
