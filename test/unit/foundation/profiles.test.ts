@@ -82,6 +82,12 @@ describe('profile registry', () => {
     expect(shippedProfilesDir()).toBe(join(repoRoot, 'profiles'));
   });
 
+  it('every shipped profile validates, with unique kind/name', () => {
+    const shipped = ProfileRegistry.load();
+    expect(shipped.all().length).toBeGreaterThan(0);
+    for (const p of shipped.all()) expect(p.origin?.startsWith(join(repoRoot, 'profiles'))).toBe(true);
+  });
+
   it('loads folders recursively and files, skipping *.schema.json', () => {
     const dir = project({
       'a/one.json': profileJson({ name: 'one' }),
