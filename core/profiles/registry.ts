@@ -66,6 +66,7 @@ export interface ProfileSourceSpec {
  */
 export class ProfileRegistry {
   private readonly byKey = new Map<string, Profile>();
+  private readonly shippedSet = new Set<Profile>();
   /** Shipped profiles replaced by a user profile of the same kind and name. */
   readonly shadowed: Profile[] = [];
 
@@ -107,8 +108,6 @@ export class ProfileRegistry {
     return this;
   }
 
-  private readonly shippedSet = new Set<Profile>();
-
   all(): Profile[] {
     return [...this.byKey.values()];
   }
@@ -127,6 +126,14 @@ export class ProfileRegistry {
   }
 }
 
+function isFileTarget(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** Every profile file under `dir`, sorted, so loading order (and error order) is stable. */
 export function profileFiles(dir: string): string[] {
   const found: string[] = [];
@@ -134,7 +141,8 @@ export function profileFiles(dir: string): string[] {
     for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const path = join(d, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.isFile() && isProfileFile(entry.name)) {
+      // Symbolic links are followed to files only, so a link loop cannot make the walk endless.
+      else if ((entry.isFile() || (entry.isSymbolicLink() && isFileTarget(path))) && isProfileFile(entry.name)) {
         if (found.length >= MAX_PROFILE_FILES) {
           throw new IntrospectError({ file: dir, structure: 'profile folder', reason: `more than ${MAX_PROFILE_FILES} profile files` });
         }

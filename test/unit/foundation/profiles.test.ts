@@ -1,3 +1,4 @@
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ProfileRule } from '../../../core/config/schema.js';
@@ -96,8 +97,12 @@ describe('profile registry', () => {
       'a/notes.txt': 'not a profile',
       'single.json': profileJson({ name: 'three' }),
     });
-    const r = ProfileRegistry.load({ shipped: false, paths: [{ path: join(dir, 'a') }, { path: join(dir, 'single.json') }] });
+    symlinkSync(join(dir, 'single.json'), join(dir, 'a/linked.json'));
+    symlinkSync(join(dir, 'a'), join(dir, 'a/deep/loop'));
+    const r = ProfileRegistry.load({ shipped: false, paths: [{ path: join(dir, 'a') }] });
     expect(r.all().map((p) => p.name).sort()).toEqual(['one', 'three', 'two']);
+    expect(r.get('three')?.origin).toBe(join(dir, 'a/linked.json'));
+    expect(ProfileRegistry.load({ shipped: false, paths: [{ path: join(dir, 'single.json') }] }).get('three')?.origin).toBe(join(dir, 'single.json'));
     expect(r.get('two', 'filesystem')?.origin).toBe(join(dir, 'a/deep/two.json'));
     expect(r.get('two', 'linux-kernel')).toBeUndefined();
     expect(r.ofKind('linux-kernel').map((p) => p.name).sort()).toEqual(['one', 'three']);
