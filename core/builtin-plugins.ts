@@ -5,6 +5,7 @@ import { qcow2Plugin } from '../plugins/qcow2/index.js';
 import { rawPlugin } from '../plugins/raw/index.js';
 import { gptPlugin } from '../plugins/gpt/index.js';
 import { dosPartitionsPlugin } from '../plugins/dos-partitions/index.js';
+import { lvm2Plugin } from '../plugins/lvm2/index.js';
 import { memoryContainersPlugin } from '../plugins/memory-containers/index.js';
 
 /**
@@ -13,5 +14,5 @@ import { memoryContainersPlugin } from '../plugins/memory-containers/index.js';
  * sets its own tap stage when it must run early or late (e.g. raw is the last resort).
  */
 export function builtinPlugins(): Plugin[] {
-  return [qcow2Plugin, rawPlugin, gptPlugin, dosPartitionsPlugin, ext3Plugin, fsSignaturesPlugin, memoryContainersPlugin];
+  return [qcow2Plugin, rawPlugin, gptPlugin, dosPartitionsPlugin, lvm2Plugin, ext3Plugin, fsSignaturesPlugin, memoryContainersPlugin];
 }
