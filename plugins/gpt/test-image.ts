@@ -49,13 +49,10 @@ function header(o: TestGptOptions, my: number, alternate: number, entryLba: numb
   return bytes;
 }
 
-export function buildGpt(o: TestGptOptions): Uint8Array {
+/** The bytes a GPT disk holds, as (offset, bytes) regions: protective MBR + primary, backup. */
+export function buildGptRegions(o: TestGptOptions): Array<{ offset: number; bytes: Uint8Array }> {
   const ss = o.sectorSize;
-  const disk = new Uint8Array(o.sectors * ss);
   const numEntries = o.entries ?? 128;
-  disk.set(pmbrRecord.build({ boot_indicator: 0, os_type: 0xee, starting_lba: 1, size_in_lba: Math.min(o.sectors - 1, 0xffffffff) }), 0x1be);
-  disk[510] = 0x55;
-  disk[511] = 0xaa;
   const entries = new Uint8Array(numEntries * 128);
   for (const p of o.partitions) {
     entries.set(
@@ -73,9 +70,25 @@ export function buildGpt(o: TestGptOptions): Uint8Array {
   const entriesCrc = crc32(entries);
   const entrySectors = Math.ceil(entries.length / ss);
   const last = o.sectors - 1;
-  disk.set(header(o, 1, last, 2, entriesCrc, numEntries), ss);
-  disk.set(entries, 2 * ss);
-  disk.set(entries, (last - entrySectors) * ss);
-  disk.set(header(o, last, 1, last - entrySectors, entriesCrc, numEntries), last * ss);
+
+  const head = new Uint8Array((2 + entrySectors) * ss);
+  head.set(pmbrRecord.build({ boot_indicator: 0, os_type: 0xee, starting_lba: 1, size_in_lba: Math.min(o.sectors - 1, 0xffffffff) }), 0x1be);
+  head[510] = 0x55;
+  head[511] = 0xaa;
+  head.set(header(o, 1, last, 2, entriesCrc, numEntries), ss);
+  head.set(entries, 2 * ss);
+
+  const tail = new Uint8Array((entrySectors + 1) * ss);
+  tail.set(entries, 0);
+  tail.set(header(o, last, 1, last - entrySectors, entriesCrc, numEntries), entrySectors * ss);
+  return [
+    { offset: 0, bytes: head },
+    { offset: (last - entrySectors) * ss, bytes: tail },
+  ];
+}
+
+export function buildGpt(o: TestGptOptions): Uint8Array {
+  const disk = new Uint8Array(o.sectors * o.sectorSize);
+  for (const r of buildGptRegions(o)) disk.set(r.bytes, r.offset);
   return disk;
 }

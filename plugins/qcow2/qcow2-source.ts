@@ -10,6 +10,7 @@ const L2_CACHE_BYTES = 8 * 1024 * 1024;
 /** Decompressed clusters kept (a read of neighbouring sectors hits the same cluster). */
 const COMPRESSED_CACHE_CLUSTERS = 4;
 const SUBCLUSTERS = 32;
+const L1_CHUNK_ENTRIES = 512;
 
 type Extent =
   | { kind: 'data'; host: number; length: number }
@@ -32,7 +33,8 @@ export class Qcow2Source implements Source {
   private readonly l2Cache = new Map<number, DataView>();
   private readonly l2CacheMax: number;
   private readonly compressedCache = new Map<number, Uint8Array>();
-  private l1?: DataView;
+  /** The L1 table, read in 4 KiB chunks as lookups reach them (its size grows with the disk's). */
+  private readonly l1Chunks = new Map<number, DataView>();
 
   constructor(
     readonly name: string,
@@ -147,12 +149,19 @@ export class Qcow2Source implements Source {
 
   private l2TableOffset(l1Index: number): number {
     if (l1Index >= this.header.l1_size) return 0; // beyond the table: unallocated (only past the virtual size)
-    if (!this.l1) {
-      const bytes = this.file.read(this.header.l1_table_offset, this.header.l1_size * 8, 'qcow2 L1 table');
-      this.l1 = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const chunkIndex = Math.floor(l1Index / L1_CHUNK_ENTRIES);
+    let chunk = this.l1Chunks.get(chunkIndex);
+    if (!chunk) {
+      // A whole chunk even past the table's last entry (the table fills whole clusters), so the
+      // bytes read do not depend on l1_size; entries past l1_size are never looked at.
+      const start = this.header.l1_table_offset + chunkIndex * L1_CHUNK_ENTRIES * 8;
+      const bytes = this.file.read(start, Math.min(L1_CHUNK_ENTRIES * 8, this.file.size - start), 'qcow2 L1 table');
+      chunk = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      this.l1Chunks.set(chunkIndex, chunk);
     }
-    const hi = this.l1.getUint32(l1Index * 8);
-    const lo = this.l1.getUint32(l1Index * 8 + 4);
+    const at = (l1Index - chunkIndex * L1_CHUNK_ENTRIES) * 8;
+    const hi = chunk.getUint32(at);
+    const lo = chunk.getUint32(at + 4);
     const l2Offset = (hi & 0x00ffffff) * 0x1_0000_0000 + (lo & 0xfffffe00);
     if (l2Offset === 0) return 0;
     const entryOffset = this.header.l1_table_offset + l1Index * 8;
