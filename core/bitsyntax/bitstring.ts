@@ -102,9 +102,9 @@ export class Bitstring {
     return true;
   }
 
-  /** Hex of the bytes (aligned) or binary digits (unaligned), for debugging. */
+  /** Hex of the bytes (whole bytes) or 0b binary digits, for debugging; depends only on the bits. */
   toString(): string {
-    if (this.isAligned) return [...this.toUint8Array()].map((b) => b.toString(16).padStart(2, '0')).join('');
+    if (this.bitLength % 8 === 0) return [...this.toUint8Array()].map((b) => b.toString(16).padStart(2, '0')).join('');
     let s = '';
     for (let i = 0; i < this.bitLength; i++) s += this.bit(i);
     return `0b${s}`;

@@ -201,6 +201,11 @@ class FnGen {
     return this.ctx.fieldId.get(f)!;
   }
 
+  /** True when the current position is known to be on a byte boundary. */
+  alignedHere(): boolean {
+    return this.pos.byteVar !== null && this.pos.k % 8 === 0;
+  }
+
   /** Moves the position into the variable p (after a data-dependent step). */
   advance(expr: string, aligned: boolean): void {
     this.emit(`p = ${expr};`);
@@ -275,7 +280,7 @@ class FnGen {
     }
     if (!isSkip(f)) this.bindValue(f, this.scalarRead(f, this.pos, bits, sizeVar, leVar), start, bits, sizeVar);
     if (bits !== undefined) this.pos = { ...this.pos, k: this.pos.k + bits };
-    else this.advance(`${start} + ${sizeVar}`, this.pos.byteVar !== null && sizeMultipleOf8(f));
+    else this.advance(`${start} + ${sizeVar}`, this.alignedHere() && sizeMultipleOf8(f));
   }
 
   scalarRead(f: Field, p: Pos, bits: number | undefined, sizeVar: string | null, leVar: string | null): string {
@@ -345,7 +350,7 @@ class FnGen {
     const used = `t${this.temp++}`;
     this.emit(`const ${used} = H.CP.bits;`);
     this.bindValue(f, t, start, undefined);
-    this.advance(`${start} + ${used}`, this.pos.byteVar !== null);
+    this.advance(`${start} + ${used}`, this.alignedHere());
   }
 
   recordField(f: Field): void {

@@ -160,7 +160,7 @@ export function formatValue(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'bigint') return Number.isInteger(v) || typeof v === 'bigint' ? formatInt(v) : String(v);
   if (typeof v === 'string') return JSON.stringify(v);
   if (v instanceof Bitstring) {
-    if (v.isAligned) {
+    if (v.bitLength % 8 === 0) {
       const bytes = v.toUint8Array();
       if (bytes.every((c) => c >= 0x20 && c < 0x7f)) return JSON.stringify(String.fromCharCode(...bytes));
     }
