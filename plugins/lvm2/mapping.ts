@@ -28,6 +28,14 @@ export type LvPlan =
   | { readable: true; size: number; mapper: ExtentMapper; pvDevices: string[] }
   | { readable: false; size: number; note: string };
 
+interface Verdict {
+  note?: string;
+  /** 1 for an LV on PVs only, 1 + the highest sub-LV otherwise. */
+  height: number;
+  /** PV devices the LV reads from. */
+  devices: Set<string>;
+}
+
 type Piece = { source: Source; offset: number; length: number } | { zero: true; length: number };
 
 export class VgLayout {
@@ -37,6 +45,7 @@ export class VgLayout {
   private readonly pvMeta = new Map<string, VgMetadata['pvs'][number]>();
   /** LVs holding a snapshot's exception store: their bytes are not the snapshot's contents. */
   private readonly cowStores = new Set<string>();
+  private readonly verdicts = new Map<string, Verdict>();
 
   constructor(readonly vg: VgMetadata, private readonly pvs: ReadonlyMap<string, PvBinding>) {
     this.extentBytes = vg.extent_size * 512;
@@ -52,31 +61,40 @@ export class VgLayout {
   /** Can this LV be read, and if so, its mapper; otherwise a note saying why not. */
   plan(lv: LvMetadata): LvPlan {
     const size = this.lvSize(lv);
-    const devices = new Set<string>();
-    const note = this.whyUnreadable(lv, 0, new Set(), devices);
-    if (note !== undefined) return { readable: false, size, note };
-    return { readable: true, size, mapper: (offset) => this.resolve(lv, offset, 0), pvDevices: [...devices] };
+    const v = this.verdict(lv, new Set());
+    if (v.note !== undefined) return { readable: false, size, note: v.note };
+    return { readable: true, size, mapper: (offset) => this.resolve(lv, offset), pvDevices: [...v.devices] };
   }
 
-  private whyUnreadable(lv: LvMetadata, depth: number, stack: Set<string>, devices: Set<string>): string | undefined {
-    if (depth > MAX_LV_NESTING) return `not readable: LVs nested deeper than ${MAX_LV_NESTING} levels`;
-    if (stack.has(lv.name)) return `not readable: LV ${lv.name} refers to itself`;
-    if (lv.problem) return `not readable: ${lv.problem}`;
-    if (this.cowStores.has(lv.name)) return 'not readable: snapshot';
-    if (lv.segments.length === 0) return 'not readable: no segments';
+  /**
+   * Readability of an LV, memoized per LV so that LVs sharing sub-LVs are checked once (a hostile
+   * metadata text cannot make this exponential). `height` counts LV-on-LV levels.
+   */
+  private verdict(lv: LvMetadata, stack: Set<string>): Verdict {
+    const known = this.verdicts.get(lv.name);
+    if (known) return known;
+    if (stack.has(lv.name)) return { note: `not readable: LV ${lv.name} refers to itself`, height: 0, devices: new Set() };
     stack.add(lv.name);
-    try {
-      for (const seg of lv.segments) {
-        const note = this.segmentUnreadable(seg, depth, stack, devices);
-        if (note !== undefined) return note;
-      }
-      return undefined;
-    } finally {
-      stack.delete(lv.name);
-    }
+    const v = this.computeVerdict(lv, stack);
+    stack.delete(lv.name);
+    if (v.note === undefined && v.height > MAX_LV_NESTING) v.note = `not readable: LVs nested deeper than ${MAX_LV_NESTING} levels`;
+    this.verdicts.set(lv.name, v);
+    return v;
   }
 
-  private segmentUnreadable(seg: SegmentMetadata, depth: number, stack: Set<string>, devices: Set<string>): string | undefined {
+  private computeVerdict(lv: LvMetadata, stack: Set<string>): Verdict {
+    const v: Verdict = { height: 1, devices: new Set() };
+    if (lv.problem) v.note = `not readable: ${lv.problem}`;
+    else if (this.cowStores.has(lv.name)) v.note = 'not readable: snapshot';
+    else if (lv.segments.length === 0) v.note = 'not readable: no segments';
+    for (const seg of lv.segments) {
+      if (v.note !== undefined) break;
+      v.note = this.segmentUnreadable(seg, stack, v);
+    }
+    return v;
+  }
+
+  private segmentUnreadable(seg: SegmentMetadata, stack: Set<string>, v: Verdict): string | undefined {
     if (seg.extent_count === 0) return `not readable: ${seg.key} has no extents`;
     if (seg.type === 'striped' || seg.type === 'linear') {
       const n = seg.areas.length;
@@ -89,7 +107,7 @@ export class VgLayout {
         if ((perArea * this.extentBytes) % chunk !== 0) return `not readable: ${seg.key}: stripe length is not a multiple of stripe_size`;
       }
       for (const area of seg.areas) {
-        const note = this.areaUnreadable(area, perArea, depth, stack, devices);
+        const note = this.areaUnreadable(area, perArea, stack, v);
         if (note !== undefined) return note;
       }
       return undefined;
@@ -98,7 +116,7 @@ export class VgLayout {
       const image = this.firstImage(seg);
       if (!image) return `not readable: ${seg.type} segment ${seg.key} lists no image`;
       const extra = seg.type === 'raid1' ? Math.ceil(((seg.data_offset ?? 0) * 512) / this.extentBytes) : 0;
-      return this.areaUnreadable(image, seg.extent_count + extra, depth, stack, devices);
+      return this.areaUnreadable(image, seg.extent_count + extra, stack, v);
     }
     if (seg.type === 'zero') return undefined;
     return `not readable: ${seg.type}`;
@@ -109,7 +127,7 @@ export class VgLayout {
     return seg.type === 'raid1' ? seg.areas[1] : seg.areas[0];
   }
 
-  private areaUnreadable(area: SegmentArea, extents: number, depth: number, stack: Set<string>, devices: Set<string>): string | undefined {
+  private areaUnreadable(area: SegmentArea, extents: number, stack: Set<string>, v: Verdict): string | undefined {
     const end = area.startExtent + extents;
     if (area.kind === 'pv') {
       const meta = this.pvMeta.get(area.pv);
@@ -119,18 +137,22 @@ export class VgLayout {
       if (end > meta.pe_count) return `not readable: extents ${area.startExtent}..${end - 1} are past pe_count ${meta.pe_count} of PV ${binding.device}`;
       const lastByte = meta.pe_start * 512 + end * this.extentBytes;
       if (lastByte > binding.source.size) return `not readable: PV ${binding.device} is ${binding.source.size} bytes, its extents reach ${lastByte}`;
-      devices.add(binding.device);
+      v.devices.add(binding.device);
       return undefined;
     }
     const sub = this.lvs.get(area.lv);
     if (!sub) return `not readable: segment refers to unknown LV ${area.lv}`;
     const subExtents = sub.segments.reduce((n, s) => n + s.extent_count, 0);
     if (end > subExtents) return `not readable: extents past the end of ${area.lv}`;
-    return this.whyUnreadable(sub, depth + 1, stack, devices);
+    const subVerdict = this.verdict(sub, stack);
+    if (subVerdict.note !== undefined) return subVerdict.note;
+    v.height = Math.max(v.height, subVerdict.height + 1);
+    for (const d of subVerdict.devices) v.devices.add(d);
+    return undefined;
   }
 
   /** Where LV byte `offset` lives, and how many bytes stay contiguous from there. */
-  private resolve(lv: LvMetadata, offset: number, depth: number): Piece {
+  private resolve(lv: LvMetadata, offset: number): Piece {
     const E = this.extentBytes;
     const seg = findSegment(lv.segments, Math.floor(offset / E));
     const segEnd = (seg.start_extent + seg.extent_count) * E;
@@ -139,27 +161,27 @@ export class VgLayout {
     if (FIRST_IMAGE_TYPES.has(seg.type)) {
       const image = this.firstImage(seg)!;
       const dataOffset = seg.type === 'raid1' ? (seg.data_offset ?? 0) * 512 : 0;
-      return this.resolveArea(image, image.startExtent * E + dataOffset + o, segEnd - offset, depth);
+      return this.resolveArea(image, image.startExtent * E + dataOffset + o, segEnd - offset);
     }
     const n = seg.areas.length;
     if (n === 1) {
       const area = seg.areas[0];
-      return this.resolveArea(area, area.startExtent * E + o, segEnd - offset, depth);
+      return this.resolveArea(area, area.startExtent * E + o, segEnd - offset);
     }
     // dm-stripe: chunk c of the segment is in area c mod N at chunk floor(c/N) of that area.
     const S = seg.stripe_size! * 512;
     const c = Math.floor(o / S);
     const within = o - c * S;
     const area = seg.areas[c % n];
-    return this.resolveArea(area, area.startExtent * E + Math.floor(c / n) * S + within, S - within, depth);
+    return this.resolveArea(area, area.startExtent * E + Math.floor(c / n) * S + within, S - within);
   }
 
-  private resolveArea(area: SegmentArea, areaOffset: number, length: number, depth: number): Piece {
+  private resolveArea(area: SegmentArea, areaOffset: number, length: number): Piece {
     if (area.kind === 'pv') {
       const meta = this.pvMeta.get(area.pv)!;
       return { source: this.pvs.get(area.pv)!.source, offset: meta.pe_start * 512 + areaOffset, length };
     }
-    const piece = this.resolve(this.lvs.get(area.lv)!, areaOffset, depth + 1);
+    const piece = this.resolve(this.lvs.get(area.lv)!, areaOffset);
     return { ...piece, length: Math.min(piece.length, length) };
   }
 }
