@@ -38,9 +38,14 @@ function packageVersion(): string {
   return '0.0.0';
 }
 
+/** How a subcommand module registers itself (`core/cli/commands/<name>.ts` exports one as `register`). */
+export type RegisterCommand = (program: Command, context: () => CommandContext) => void;
+
 export interface RunCliOptions {
   /** Where configuration discovery starts and relative paths are resolved (default: process.cwd()). */
   cwd?: string;
+  /** Extra subcommands, registered after the built-in ones (embedders, tests). */
+  commands?: readonly RegisterCommand[];
 }
 
 /** Run the CLI in-process; returns the exit code. Never throws for user errors. */
@@ -84,8 +89,9 @@ export async function runCli(argv: readonly string[], io: CliIo, options: RunCli
           )),
         profiles: async () => getRegistry(await config()),
         resolveProfile: async (query) => {
-          const resolution = resolveProfile(await ctx.introspector(), query);
-          if (globals.explain) io.stderr(formatExplanation(resolution, query));
+          const full = { ...query, btf: query.btf ?? globals.btf };
+          const resolution = resolveProfile(await ctx.introspector(), full);
+          if (globals.explain) io.stderr(formatExplanation(resolution, full));
           return resolution;
         },
       };
@@ -101,7 +107,8 @@ export async function runCli(argv: readonly string[], io: CliIo, options: RunCli
     if (loaded.config.output === 'json' && ctx.globals.json === undefined) ctx.globals.json = true;
   });
 
-  for (const register of [registerInspect, registerDf, registerList, registerUname, registerPs, registerDmesg, registerIfconfig, registerImportC, registerProfile, registerPlugins]) {
+  const commands: RegisterCommand[] = [registerInspect, registerDf, registerList, registerUname, registerPs, registerDmesg, registerIfconfig, registerImportC, registerProfile, registerPlugins];
+  for (const register of [...commands, ...(options.commands ?? [])]) {
     register(program, getContext);
   }
   program.commands.forEach((c) => c.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) }));

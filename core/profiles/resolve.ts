@@ -89,7 +89,7 @@ export function profilesPlugin(options: ProfilesPluginOptions): Plugin {
         const profile = isProfilePath(requested) ? loadProfileFile(resolve(requested)) : getRegistry().get(requested, query.kind);
         if (!profile) {
           if (getRegistry().get(requested)) return note(resolution, `explicit: --profile ${requested} is not a ${query.kind} profile; ignored for this query`);
-          const known = getRegistry().ofKind(query.kind).map((p) => p.name);
+          const known = getRegistry().ofKind(query.kind).map((p) => p.name).sort();
           throw new UsageError(`--profile ${requested}: no such profile (known ${query.kind} profiles: ${known.join(', ') || 'none'})`);
         }
         if (profile.kind !== query.kind) return note(resolution, `explicit: ${requested} is a ${profile.kind} profile; ignored for this ${query.kind} query`);

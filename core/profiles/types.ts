@@ -55,6 +55,11 @@ export interface ProfileQuery {
   banner?: string;
   /** --profile value: "auto", a profile name, or a path to a profile file. Overrides the resolver's own setting. */
   requested?: string;
+  /**
+   * false (--no-btf): image-stage taps must not derive a profile from the image's own BTF, so the
+   * shipped profiles are used. undefined means allowed. The CLI fills it from --no-btf.
+   */
+  btf?: boolean;
   /** Build id the image carries (VMCOREINFO BUILD-ID, ELF note), lower-case hex. */
   buildId?: string;
   /**

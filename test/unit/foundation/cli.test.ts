@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../../core/cli/program.js';
+import { runCli, type RegisterCommand } from '../../../core/cli/program.js';
 import { readStats } from '../../../core/source/source.js';
-import { collect, fixturePlugins, project, write } from './helpers.js';
+import { collect, fixturePlugins, profileJson, project, write } from './helpers.js';
 
 const magicConfig = { plugins: [join(fixturePlugins, 'magic-detect.mjs'), join(fixturePlugins, 'named-export.mjs')] };
 
@@ -185,5 +185,64 @@ describe('CLI: default command and memory plugins', () => {
     const io = collect();
     expect(await runCli(['vm.core'], io, { cwd: dir })).toBe(1);
     expect(io.err).toContain(`${join(dir, 'vm.core')}: image: memory image (elf container): memory views are not implemented yet (issue #6)`);
+  });
+});
+
+describe('CLI: profile resolution through the command context', () => {
+  // A stand-in for the memory commands: resolves a profile for what it "read" from the image.
+  const resolveCommand: RegisterCommand = (program, context) => {
+    program
+      .command('test-resolve')
+      .argument('<image>')
+      .option('--release <release>')
+      .option('--banner <banner>')
+      .action(async (image: string, o: { release?: string; banner?: string }) => {
+        const ctx = context();
+        const query = { kind: 'linux-kernel' as const, imagePath: image, release: o.release, arch: 'x86_64', banner: o.banner };
+        const seen: { btf?: boolean } = {};
+        const introspector = await ctx.introspector();
+        introspector.hooks.resolveProfile.tap('btf-probe', (r, q) => ((seen.btf = q.btf), r));
+        const r = await ctx.resolveProfile(query);
+        ctx.io.stdout(`${r.profile?.name ?? 'none'} ${r.chosenBy ?? '-'} btf=${String(seen.btf)}\n`);
+      });
+  };
+  const files = {
+    '.introspectrc.yaml': 'profilePaths: [./p]\nrules:\n  - match: { image: "rt-*", banner: PREEMPT_RT }\n    profile: k-rt\n',
+    'p/k.json': profileJson({ name: 'k', versions: '>=99.1.0 <99.2.0' }),
+    'p/k-wide.json': profileJson({ name: 'k-wide', versions: '>=99.0.0 <100.0.0' }),
+    'p/k-rt.json': profileJson({ name: 'k-rt', versions: '>=99.0.0 <100.0.0', signature: { banner: 'PREEMPT_RT' } }),
+  };
+  const run = async (argv: string[]) => {
+    const dir = project(files);
+    const io = collect();
+    const code = await runCli(argv, io, { cwd: dir, commands: [resolveCommand] });
+    return { code, ...io };
+  };
+
+  it('auto: the most specific shipped/profilePaths profile; no explanation without --explain', async () => {
+    expect(await run(['test-resolve', 'web.core', '--release', '99.1.7-2-amd64'])).toMatchObject({ code: 0, out: 'k shipped btf=true\n', err: '' });
+  });
+
+  it('--explain prints every stage and candidate to stderr', async () => {
+    const r = await run(['--explain', 'test-resolve', 'web.core', '--release', '99.1.7-2-amd64']);
+    expect(r.out).toBe('k shipped btf=true\n');
+    expect(r.err).toContain('profile resolution for web.core (linux-kernel, release 99.1.7-2-amd64, arch x86_64):');
+    expect(r.err).toContain('  rule: rules[0] does not apply: image web.core does not match rt-*');
+    expect(r.err).toMatch(/shipped: lost k-wide .*: fits, but k is more specific \(\[99\.1\.0, 99\.2\.0\) lies inside \[99\.0\.0, 100\.0\.0\)\)/);
+    expect(r.err).toMatch(/shipped: rejected k-rt .*requires a banner check/);
+    expect(r.err).toContain('=> k (chosen by shipped)');
+  });
+
+  it('a configuration rule, then --profile, in that order; --no-btf reaches the image stage', async () => {
+    expect((await run(['test-resolve', 'rt-1.core', '--release', '99.1.0', '--banner', 'SMP PREEMPT_RT'])).out).toBe('k-rt rule btf=true\n');
+    expect((await run(['--profile', 'k-wide', 'test-resolve', 'web.core', '--release', '99.1.0'])).out).toBe('k-wide explicit btf=true\n');
+    expect((await run(['test-resolve', 'web.core', '--release', '99.1.0', '--no-btf'])).out).toBe('k shipped btf=false\n');
+  });
+
+  it('--profile naming no profile exits 2; nothing fitting is not an error by itself', async () => {
+    const r = await run(['--profile', 'nope', 'test-resolve', 'web.core', '--release', '99.1.0']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--profile nope: no such profile (known linux-kernel profiles: k, k-rt, k-wide)');
+    expect((await run(['test-resolve', 'web.core', '--release', '4.19.0'])).out).toBe('none - btf=true\n');
   });
 });
