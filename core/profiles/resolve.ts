@@ -47,8 +47,8 @@ export function profilesPlugin(options: ProfilesPluginOptions): Plugin {
   let registry: ProfileRegistry | undefined;
   const getRegistry = (): ProfileRegistry => (registry ??= options.registry());
 
-  const byNameOrPath = (spec: string, baseDir: string): Profile | undefined =>
-    isProfilePath(spec) ? loadProfileFile(isAbsolute(spec) ? spec : resolve(baseDir, spec)) : getRegistry().get(spec);
+  const byNameOrPath = (spec: string, baseDir: string, kind: Profile['kind']): Profile | undefined =>
+    isProfilePath(spec) ? loadProfileFile(isAbsolute(spec) ? spec : resolve(baseDir, spec)) : getRegistry().get(spec, kind) ?? getRegistry().get(spec);
 
   return {
     name: PROFILES_PLUGIN_NAME,
@@ -66,7 +66,7 @@ export function profilesPlugin(options: ProfilesPluginOptions): Plugin {
             note(resolution, `rule: ${key} does not apply: ${miss}`);
             continue;
           }
-          const profile = byNameOrPath(rule.profile, configDir);
+          const profile = byNameOrPath(rule.profile, configDir, query.kind);
           if (!profile) {
             throw new IntrospectError({ file: configFile, structure: `configuration key "${key}.profile"`, reason: `no profile named "${rule.profile}"` });
           }
