@@ -48,7 +48,7 @@ export const lvm2Plugin: Plugin = {
       scans.set(node, scan);
       for (const problem of scan.problems) session.report(problem.level, problem.error, node.device);
       const content: Content = { type: 'LVM2_member', plugin: LVM2_PLUGIN_NAME, role: 'volume-member', uuid: scan.uuid };
-      if (scan.damaged) content.note = 'damaged: no valid copy of the VG metadata';
+      if (scan.damaged) content.note = `damaged: no valid copy of the VG metadata${scan.untrusted ? ` (VG ${scan.untrusted.vgName})` : ''}`;
       return content;
     });
 
@@ -130,7 +130,9 @@ function assemble(session: InspectSession, state: GuestState, members: Member[])
       file: m.node.source.name,
       structure: 'LVM2 physical volume',
       offset: m.scan.label.metadataAreas[0]?.offset ?? m.scan.label.sector * 512,
-      reason: `PV ${m.scan.uuid} has no valid copy of its VG metadata and no other PV describes it; its volume group cannot be assembled`,
+      reason: m.scan.untrusted
+        ? `PV ${m.scan.uuid} has no valid copy of its VG metadata and no other PV describes it; VG ${m.scan.untrusted.vgName} (seqno ${m.scan.untrusted.seqno} in the unchecked copy) cannot be assembled`
+        : `PV ${m.scan.uuid} has no valid copy of its VG metadata and no other PV describes it; its volume group cannot be assembled`,
     }), m.node.device);
   }
 }

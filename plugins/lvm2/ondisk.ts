@@ -186,8 +186,10 @@ function parsePvHeader(source: Source, block: Uint8Array, sector: number, offset
 /**
  * Read and check an mda_header (format-text.c raw_parse_mda_header): checksum over bytes 4..511,
  * magic, version 1, start equal to where it was found, size at least one header and inside the PV.
+ * `ignoreChecksum` is only for naming the VG of a damaged PV in messages (lvm2 pvck does the same);
+ * nothing read that way is used to assemble anything.
  */
-export function readMdaHeader(source: Source, area: DiskLocn, index: number): MdaHeader {
+export function readMdaHeader(source: Source, area: DiskLocn, index: number, options: { ignoreChecksum?: boolean } = {}): MdaHeader {
   const structure = `LVM2 mda_header (metadata area ${index + 1})`;
   const fail = (reason: string, at = area.offset): never => {
     throw new IntrospectError({ file: source.name, structure, offset: at, reason });
@@ -196,7 +198,7 @@ export function readMdaHeader(source: Source, area: DiskLocn, index: number): Md
   const bytes = source.read(area.offset, MDA_HEADER_SIZE, structure);
   const h = mda_header.parse(bytes, 0);
   const computed = lvmCrc(bytes, 4, MDA_HEADER_SIZE);
-  if (computed !== h.checksum_xl) {
+  if (computed !== h.checksum_xl && !options.ignoreChecksum) {
     fail(`checksum mismatch: stored 0x${hex(h.checksum_xl)}, computed 0x${hex(computed)}; this copy of the metadata is not used`);
   }
   if (h.magic !== FMTT_MAGIC) fail('bad magic (not an LVM2 text metadata area)', area.offset + 4);

@@ -32,6 +32,11 @@ export interface PvScan {
   problems: PvProblem[];
   /** The PV has metadata areas, but none gave usable metadata because of damage. */
   damaged: boolean;
+  /**
+   * For a damaged PV: the VG its unchecked metadata names (the text still matching its own
+   * checksum), for messages only, never for assembly.
+   */
+  untrusted?: { vgName: string; seqno: number };
 }
 
 export function scanPv(source: Source, label: PvLabel): PvScan {
@@ -64,5 +69,22 @@ export function scanPv(source: Source, label: PvLabel): PvScan {
     }
   });
   scan.damaged = failed > 0 && scan.copies.length === 0;
+  if (scan.damaged) scan.untrusted = peekDamagedMetadata(source, label);
   return scan;
+}
+
+/** Like pvck: read the metadata behind a header whose checksum failed, only to say which VG is lost. */
+function peekDamagedMetadata(source: Source, label: PvLabel): PvScan['untrusted'] {
+  for (const [index, area] of label.metadataAreas.entries()) {
+    try {
+      const mda = readMdaHeader(source, area, index, { ignoreChecksum: true });
+      const locn = mda.raw_locns[0];
+      if (!locn) continue;
+      const vg = readVgMetadata(parseConfigBytes(readMetadataText(source, mda, locn, index)), { file: source.name, offset: mda.start + locn.offset });
+      return { vgName: vg.name, seqno: vg.seqno };
+    } catch {
+      // Nothing more to learn from this area.
+    }
+  }
+  return undefined;
 }

@@ -50,6 +50,7 @@ interface Truth {
   filesystems: TruthFilesystem[];
   bad_input?: {
     corruption: { mda_header_byte_offset: number; checksum_before: string; checksum_after: string };
+    reference_before_corruption: { lvm: { vg: { vg_name: string; vg_seqno: string } } };
     careful_tool_should: { filesystems: unknown[] };
   };
 }
@@ -178,14 +179,18 @@ describe.skipIf(skip)('LVM2 corpus: lvm-badcrc.img (mda_header checksum inverted
   const truth = readTruth<Truth>('disk/lvm-badcrc.img.truth.json');
   const guest = inspect(truth);
   const corruption = truth.bad_input!.corruption;
+  const lostVg = truth.bad_input!.reference_before_corruption.lvm.vg;
 
   it('finds the PV label but rejects the metadata area, naming device, structure, offset and both checksums', () => {
-    expect(guest.nodes[0].content).toMatchObject({ type: 'LVM2_member', note: 'damaged: no valid copy of the VG metadata' });
+    expect(guest.nodes[0].content).toMatchObject({ type: 'LVM2_member', note: `damaged: no valid copy of the VG metadata (VG ${lostVg.vg_name})` });
     const mda = guest.diagnostics.find((d) => d.error.structure === 'LVM2 mda_header (metadata area 1)');
     expect(mda).toMatchObject({ level: 'error', device: '/dev/sda' });
     expect(mda!.error.offset).toBe(corruption.mda_header_byte_offset);
     expect(mda!.error.reason).toContain(`stored ${corruption.checksum_after}, computed ${corruption.checksum_before}`);
-    expect(guest.diagnostics.some((d) => d.level === 'error' && d.device === '/dev/sda' && d.error.reason.includes('cannot be assembled'))).toBe(true);
+    // The VG is named from the unchecked copy (as pvck does), but nothing from it is used.
+    const lost = `VG ${lostVg.vg_name} (seqno ${lostVg.vg_seqno} in the unchecked copy) cannot be assembled`;
+    expect(guest.diagnostics.filter((d) => d.level === 'error' && d.device === '/dev/sda' && d.error.reason.endsWith(lost))).toHaveLength(1);
+    expect(guest.diagnostics).toHaveLength(2);
   });
 
   it('assembles no VG and lists no LV filesystem', () => {

@@ -247,13 +247,13 @@ describe('LVM2 metadata selection and damage', () => {
     expect(guest.volumeGroups).toEqual([]);
     expect(guest.logicalVolumes).toEqual([]);
     expect(guest.nodes.map((n) => n.device)).toEqual(['/dev/sda']);
-    expect(guest.nodes[0].content).toMatchObject({ type: 'LVM2_member', note: 'damaged: no valid copy of the VG metadata' });
+    expect(guest.nodes[0].content).toMatchObject({ type: 'LVM2_member', note: 'damaged: no valid copy of the VG metadata (VG vgs)' });
     expect(guest.diagnostics.map((d) => [d.level, d.device, d.error.structure, d.error.offset])).toEqual([
       ['error', '/dev/sda', 'LVM2 mda_header (metadata area 1)', 4096],
       ['error', '/dev/sda', 'LVM2 physical volume', 4096],
     ]);
     expect(guest.diagnostics[0].error.reason).toMatch(/^checksum mismatch: stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}/);
-    expect(guest.diagnostics[1].error.reason).toContain('cannot be assembled');
+    expect(guest.diagnostics[1].error.reason).toContain('VG vgs (seqno 3 in the unchecked copy) cannot be assembled');
   });
 
   it('assembles from the good PV when another PV of the VG has a damaged metadata area', () => {
@@ -266,6 +266,7 @@ describe('LVM2 metadata selection and damage', () => {
 
   it('rejects metadata text whose checksum does not match its raw_locn', () => {
     const guest = inspect(pv(UUID_A, vgText(small), 3, { corruptTextChecksum: true }));
+    expect(guest.nodes[0].content?.note).toBe('damaged: no valid copy of the VG metadata');
     expect(guest.volumeGroups).toEqual([]);
     expect(guest.diagnostics[0].error).toMatchObject({ structure: 'LVM2 metadata text (metadata area 1)', offset: 4096 + 512 });
     expect(guest.diagnostics[0].error.reason).toContain('checksum mismatch: raw_locn says');
