@@ -8,7 +8,8 @@ import type { CliIo } from './io.js';
 export interface GlobalOptions {
   /** --profile auto|NAME|FILE; undefined when not given (the configuration's `profile`, else auto). */
   profile?: string;
-  config?: string;
+  /** --config FILE; false with --no-config (defaults only, no discovery). */
+  config?: string | false;
   /** --json, or `output: json` in the configuration. */
   json?: boolean;
   debug?: boolean;

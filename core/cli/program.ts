@@ -63,6 +63,7 @@ export async function runCli(argv: readonly string[], io: CliIo, options: RunCli
     .version(packageVersion(), '--version')
     .option('--profile <auto|NAME|FILE>', 'layout profile to use (default: the configuration\'s "profile", else auto)')
     .option('--config <file>', 'configuration file (default: discovered .introspectrc, introspect.config.*, package.json "introspect")')
+    .option('--no-config', 'read no configuration file (a discovered configuration may load plugins: code)')
     .option('--json', 'machine-readable output')
     .option('--explain', 'explain how the profile was chosen')
     .option('--stats', 'print bytes read to stderr')
@@ -75,7 +76,8 @@ export async function runCli(argv: readonly string[], io: CliIo, options: RunCli
   const getContext = (): CommandContext => {
     if (!context) {
       const globals = program.opts<GlobalOptions>();
-      const config = (): Promise<LoadedConfig> => (configPromise ??= loadConfig({ cwd, file: globals.config }));
+      const config = (): Promise<LoadedConfig> =>
+        (configPromise ??= globals.config === false ? Promise.resolve({ config: {}, dir: cwd }) : loadConfig({ cwd, file: globals.config }));
       const getRegistry = (loaded: LoadedConfig): ProfileRegistry => (registry ??= registryFor(loaded));
       const ctx: CommandContext = {
         io,

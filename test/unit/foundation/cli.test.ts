@@ -102,6 +102,14 @@ describe('CLI: plugins', () => {
     expect(text.out).toMatch(/^multi {2,}detect, openMemory$/m);
   });
 
+  it('--no-config ignores a discovered configuration (it could load code)', async () => {
+    const dir = project({ '.introspectrc.json': { plugins: ['./evil.mjs'] }, 'evil.mjs': "throw new Error('should not run');\n" });
+    const io = collect();
+    expect(await runCli(['--no-config', 'plugins', '--json'], io, { cwd: dir })).toBe(0);
+    expect(JSON.parse(io.out).plugins.map((p: { name: string }) => p.name)).not.toContain('evil');
+    expect(await runCli(['plugins'], collect(), { cwd: dir })).toBe(1);
+  });
+
   it('--config FILE selects the configuration; `output: json` applies without --json', async () => {
     const dir = project({ 'conf/my.json': { ...magicConfig, output: 'json' } });
     const io = collect();
