@@ -57,7 +57,10 @@ export class Qcow2Source implements Source {
     let runAt = 0;
     let runLength = 0;
     const flush = (): void => {
-      if (runLength > 0) out.set(this.file.read(runHost, runLength, structure ?? 'qcow2 data cluster'), runAt);
+      // Like qemu's file driver, bytes past the end of the file read as zeros: with extended L2
+      // the file may end inside a cluster whose later subclusters were never written.
+      const available = Math.min(runLength, this.file.size - runHost);
+      if (available > 0) out.set(this.file.read(runHost, available, structure ?? 'qcow2 data cluster'), runAt);
       runLength = 0;
     };
     let done = 0;
@@ -120,7 +123,7 @@ export class Qcow2Source implements Source {
     if (!this.header.extended_l2) {
       if (lo & 1) return { kind: 'zero', length: toClusterEnd };
       if (host === 0) return { kind: 'backing', length: toClusterEnd };
-      this.checkHost(host, entryOffset, offset);
+      this.checkHost(host, host + within, entryOffset, offset);
       return { kind: 'data', host: host + within, length: toClusterEnd };
     }
     const bitmapHi = table.getUint32(at + 8); // bits 32-63: reads as zero
@@ -136,14 +139,15 @@ export class Qcow2Source implements Source {
     if (zero) return { kind: 'zero', length: toSubclusterEnd };
     if (!allocated) return { kind: 'backing', length: toSubclusterEnd };
     if (host === 0) throw this.corrupt(entryOffset, `subcluster ${sc} is allocated but the entry has no host offset`);
-    this.checkHost(host, entryOffset, offset);
+    this.checkHost(host, host + within, entryOffset, offset);
     return { kind: 'data', host: host + within, length: toSubclusterEnd };
   }
 
-  private checkHost(host: number, entryOffset: number, guestOffset: number): void {
+  /** The cluster must be aligned and the bytes wanted must start inside the file. */
+  private checkHost(host: number, at: number, entryOffset: number, guestOffset: number): void {
     if (host % this.clusterSize !== 0) throw this.corrupt(entryOffset, `host offset ${host} is not aligned to a cluster`);
-    if (host + this.clusterSize > this.file.size) {
-      throw this.corrupt(entryOffset, `guest offset ${guestOffset} maps to host offset ${host}, past the end of the file (size ${this.file.size})`);
+    if (at >= this.file.size) {
+      throw this.corrupt(entryOffset, `guest offset ${guestOffset} maps to host offset ${at}, past the end of the file (size ${this.file.size})`);
     }
   }
 
