@@ -48,6 +48,16 @@ function isStaticScalar(f: Field): boolean {
   return isScalar(f) && !f.array && !f.offset && staticBits(f) !== undefined;
 }
 
+/** Static size of a sub-record whose fields are all fixed-size scalars, else undefined. */
+function recordBits(fields: readonly Field[]): number | undefined {
+  let total = 0;
+  for (const f of fields) {
+    if (!isStaticScalar(f)) return undefined;
+    total += staticBits(f)!;
+  }
+  return total;
+}
+
 /** True when the field's size is provably a multiple of 8 bits. */
 function sizeMultipleOf8(f: Field): boolean {
   if (f.unit % 8 === 0) return true;
@@ -360,7 +370,9 @@ class FnGen {
     this.emit(`const ${t} = ${fn}(b, ${start}, end, org);`);
     this.emit(`if (${t} === undefined) return undefined;`);
     this.bindValue(f, t, start, undefined);
-    this.advance('POS', false);
+    const size = recordBits(f.fields!);
+    if (size !== undefined) this.pos = { ...this.pos, k: this.pos.k + size };
+    else this.advance('POS', false);
   }
 
   arrayField(f: Field, leVar: string | null): void {

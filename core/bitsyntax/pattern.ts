@@ -51,12 +51,12 @@ export class Pattern<R = { readonly [key: string]: FieldValue }, I = R> implemen
   match(input: MatchInput, byteOffset = 0): R | undefined {
     if (input instanceof Uint8Array) {
       const base = byteOffset * 8;
-      if (!(base >= 0 && base <= input.length * 8)) return undefined;
+      if (!(base >= 0 && base <= input.length * 8 && base % 8 === 0)) return undefined;
       return this.compiled.m(input, base, input.length * 8, undefined) as R | undefined;
     }
     const base = input.bitOffset + byteOffset * 8;
     const end = input.bitOffset + input.bitLength;
-    if (!(base >= input.bitOffset && base <= end)) return undefined;
+    if (!(base >= input.bitOffset && base <= end && Number.isInteger(byteOffset))) return undefined;
     return this.compiled.m(input.bytes, base, end, input.origin) as R | undefined;
   }
 
@@ -85,7 +85,7 @@ export class Pattern<R = { readonly [key: string]: FieldValue }, I = R> implemen
     const file = bs?.origin?.name ?? '<bytes>';
     const fileOffset = bs?.origin?.byteOffset ?? 0;
     const base = start + byteOffset * 8;
-    if (!(base >= start && base <= start + total)) {
+    if (!(base >= start && base <= start + total) || !Number.isInteger(byteOffset)) {
       return new BitMatchError({ pattern: this.name, field: '(start)', bitOffset: byteOffset * 8, expected: `a byte offset within the ${Math.floor(total / 8)}-byte input`, actual: String(byteOffset) }, file, fileOffset);
     }
     return new BitMatchError(this.describeFailure(start), file, fileOffset);
