@@ -15,3 +15,5 @@ export { bitmatch, definePattern, namedPattern, fromCompiled, Pattern, Bitstring
 export { loadConfig, validateConfig, globToRegExp, matchesGlob, type LoadedConfig, type IntrospectConfig, type PluginSpec, type ProfileRule, type ProfileRuleMatch } from './config/index.js';
 export { createIntrospector, loadPlugins, type PluginExport, type CreateIntrospectorOptions } from './plugins/index.js';
 export { ProfileRegistry, loadProfileFile, validateProfile, normalizeArch, selectProfile, checkSignature, coerceRelease, profilesPlugin, resolveProfile, requireProfile, formatExplanation, PROFILE_STAGES, type ProfilesPluginOptions, type Selection, type SignatureCheck } from './profiles/index.js';
+export { crc32, makeCrc32, crc32Table, CRC32_POLYNOMIAL_REFLECTED, type Crc32Options, type Crc32Function } from './util/crc32.js';
+export { listDocument, renderListText, type ListDocument, type ListDisk, type ListPartition, type ListVolumeGroup, type ListLogicalVolume, type ListContent } from './views/list.js';
