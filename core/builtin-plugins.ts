@@ -1,5 +1,6 @@
 import type { Plugin } from './pipeline/plugin.js';
 import { ext3Plugin } from '../plugins/ext3/index.js';
+import { ntfsPlugin } from '../plugins/ntfs/index.js';
 import { fsSignaturesPlugin } from '../plugins/fs-signatures/index.js';
 import { qcow2Plugin } from '../plugins/qcow2/index.js';
 import { rawPlugin } from '../plugins/raw/index.js';
@@ -14,5 +15,5 @@ import { memoryContainersPlugin } from '../plugins/memory-containers/index.js';
  * sets its own tap stage when it must run early or late (e.g. raw is the last resort).
  */
 export function builtinPlugins(): Plugin[] {
-  return [qcow2Plugin, rawPlugin, gptPlugin, dosPartitionsPlugin, lvm2Plugin, ext3Plugin, fsSignaturesPlugin, memoryContainersPlugin];
+  return [qcow2Plugin, rawPlugin, gptPlugin, dosPartitionsPlugin, lvm2Plugin, ext3Plugin, ntfsPlugin, fsSignaturesPlugin, memoryContainersPlugin];
 }
