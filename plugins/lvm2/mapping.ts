@@ -1,7 +1,7 @@
 /**
  * LV byte -> PV byte, the way device-mapper tables built by lvm2 map it (lvm2 lib/activate/dev_manager.c
  * emits one target per segment; linux drivers/md/dm-linear.c, dm-stripe.c stripe_map_sector; mirror and
- * raid1 legs hold identical data, so the first image is read: lib/mirror/mirrored.c, lib/raid/raid.c).
+ * raid1 legs hold identical data, so the first readable image is read: lib/mirror/mirrored.c, lib/raid/raid.c).
  *
  *   linear (one area):  pv byte = pe_start*512 + (area_le + floor(o/E))*E + o mod E
  *   striped, N areas, chunk S: c = floor(o/S), i = c mod N,
@@ -15,8 +15,8 @@ import type { LvMetadata, SegmentArea, SegmentMetadata, VgMetadata } from './vg-
 /** An LV built on LVs built on LVs... deeper than this is refused. */
 export const MAX_LV_NESTING = 8;
 
-/** Segment types read through their first image / leg. */
-const FIRST_IMAGE_TYPES = new Set(['mirror', 'raid1']);
+/** Segment types whose images / legs all hold the same data: read through one of them. */
+const IMAGE_TYPES = new Set(['mirror', 'raid1']);
 
 export interface PvBinding {
   /** Guest device holding the PV (/dev/sda, /dev/sdb1). */
@@ -46,6 +46,8 @@ export class VgLayout {
   /** LVs holding a snapshot's exception store: their bytes are not the snapshot's contents. */
   private readonly cowStores = new Set<string>();
   private readonly verdicts = new Map<string, Verdict>();
+  /** For mirror/raid1 segments: the image the verdict found readable. */
+  private readonly chosenImage = new Map<SegmentMetadata, SegmentArea>();
 
   constructor(readonly vg: VgMetadata, private readonly pvs: ReadonlyMap<string, PvBinding>) {
     this.extentBytes = vg.extent_size * 512;
@@ -112,19 +114,32 @@ export class VgLayout {
       }
       return undefined;
     }
-    if (FIRST_IMAGE_TYPES.has(seg.type)) {
-      const image = this.firstImage(seg);
-      if (!image) return `not readable: ${seg.type} segment ${seg.key} lists no image`;
+    if (IMAGE_TYPES.has(seg.type)) {
+      // The first image that can be read (a degraded raid1 still reads through the survivors).
+      const images = this.images(seg);
+      if (images.length === 0) return `not readable: ${seg.type} segment ${seg.key} lists no image`;
       const extra = seg.type === 'raid1' ? Math.ceil(((seg.data_offset ?? 0) * 512) / this.extentBytes) : 0;
-      return this.areaUnreadable(image, seg.extent_count + extra, stack, v);
+      let firstNote: string | undefined;
+      for (const image of images) {
+        const trial: Verdict = { height: 1, devices: new Set() };
+        const note = this.areaUnreadable(image, seg.extent_count + extra, stack, trial);
+        if (note === undefined) {
+          this.chosenImage.set(seg, image);
+          v.height = Math.max(v.height, trial.height);
+          for (const d of trial.devices) v.devices.add(d);
+          return undefined;
+        }
+        firstNote ??= note;
+      }
+      return firstNote;
     }
     if (seg.type === 'zero') return undefined;
     return `not readable: ${seg.type}`;
   }
 
-  /** mirror: ["lv_mimage_0", le, ...]; raid1: ["lv_rmeta_0", "lv_rimage_0", ...]. */
-  private firstImage(seg: SegmentMetadata): SegmentArea | undefined {
-    return seg.type === 'raid1' ? seg.areas[1] : seg.areas[0];
+  /** mirror: ["lv_mimage_0", le, ...]; raid1: ["lv_rmeta_0", "lv_rimage_0", ...] (images at odd places). */
+  private images(seg: SegmentMetadata): SegmentArea[] {
+    return seg.type === 'raid1' ? seg.areas.filter((_, i) => i % 2 === 1) : seg.areas;
   }
 
   private areaUnreadable(area: SegmentArea, extents: number, stack: Set<string>, v: Verdict): string | undefined {
@@ -158,8 +173,8 @@ export class VgLayout {
     const segEnd = (seg.start_extent + seg.extent_count) * E;
     const o = offset - seg.start_extent * E;
     if (seg.type === 'zero') return { zero: true, length: segEnd - offset };
-    if (FIRST_IMAGE_TYPES.has(seg.type)) {
-      const image = this.firstImage(seg)!;
+    if (IMAGE_TYPES.has(seg.type)) {
+      const image = this.chosenImage.get(seg)!;
       const dataOffset = seg.type === 'raid1' ? (seg.data_offset ?? 0) * 512 : 0;
       return this.resolveArea(image, image.startExtent * E + dataOffset + o, segEnd - offset);
     }

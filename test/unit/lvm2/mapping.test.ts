@@ -12,7 +12,10 @@ const pvBytes = noise(PE_START_SECTORS * 512 + PE_COUNT * E, 77);
 const pvs = new Map<string, PvBinding>([['pv0', { device: '/dev/sda', source: new BytesSource('pv0.img', pvBytes) }]]);
 
 function vgOf(lvs: LvSpec[]): VgMetadata {
-  const text = vgText({ name: 'vg', id: 'vgid00-0000-0000-0000-0000-0000-000000', seqno: 1, extentSize: 8, pvs: [{ key: 'pv0', id: 'pv0000-0000-0000-0000-0000-0000-000000', peStart: PE_START_SECTORS, peCount: PE_COUNT }], lvs });
+  const text = vgText({ name: 'vg', id: 'vgid00-0000-0000-0000-0000-0000-000000', seqno: 1, extentSize: 8, pvs: [
+    { key: 'pv0', id: 'pv0000-0000-0000-0000-0000-0000-000000', peStart: PE_START_SECTORS, peCount: PE_COUNT },
+    { key: 'pv1', id: 'pv1111-0000-0000-0000-0000-0000-000000', peStart: PE_START_SECTORS, peCount: PE_COUNT }, // never bound: missing
+  ], lvs });
   return readVgMetadata(parseConfigText(text), { file: 'test', offset: 0 });
 }
 
@@ -34,6 +37,25 @@ describe('LVM2 LV mapping', () => {
   it('reads an LV built on another LV (e.g. a cache origin _corig) with the sub-LV offset applied', () => {
     const lvs = [lv('top', [{ start: 0, count: 2, stripes: ['base', 1] }]), lv('base', [{ start: 0, count: 1, stripes: ['pv0', 10] }, { start: 1, count: 3, stripes: ['pv0', 20] }], false)];
     expect(Buffer.from(read(lvs, 'top')).equals(Buffer.from(ext(20, 2)))).toBe(true);
+  });
+
+  it('reads a degraded raid1 or mirror through the first image whose PVs are present', () => {
+    const raid = [
+      lv('r', [{ start: 0, count: 2, type: 'raid1', raids: ['r_rmeta_0', 'r_rimage_0', 'r_rmeta_1', 'r_rimage_1'] }]),
+      lv('r_rimage_0', [{ start: 0, count: 2, stripes: ['pv1', 0] }], false),
+      lv('r_rimage_1', [{ start: 0, count: 2, stripes: ['pv0', 30] }], false),
+      lv('r_rmeta_0', [{ start: 0, count: 1, stripes: ['pv1', 2] }], false),
+      lv('r_rmeta_1', [{ start: 0, count: 1, stripes: ['pv0', 32] }], false),
+    ];
+    expect(Buffer.from(read(raid, 'r')).equals(Buffer.from(ext(30, 2)))).toBe(true);
+    const mirror = [
+      lv('m', [{ start: 0, count: 1, type: 'mirror', mirrors: ['m_mimage_0', 0, 'm_mimage_1', 0] }]),
+      lv('m_mimage_0', [{ start: 0, count: 1, stripes: ['pv1', 0] }], false),
+      lv('m_mimage_1', [{ start: 0, count: 1, stripes: ['pv0', 40] }], false),
+    ];
+    expect(Buffer.from(read(mirror, 'm')).equals(Buffer.from(ext(40, 1)))).toBe(true);
+    const lost = [mirror[0], mirror[1], lv('m_mimage_1', [{ start: 0, count: 1, stripes: ['pv1', 1] }], false)];
+    expect(plan(lost, 'm')).toMatchObject({ readable: false, note: 'missing PV pv1111-0000-0000-0000-0000-0000-000000' });
   });
 
   it('reads a "zero" segment as zeros', () => {
