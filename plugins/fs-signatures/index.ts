@@ -7,7 +7,7 @@ import { detectIso9660 } from './iso9660.js';
 import { detectLuks } from './luks.js';
 import { detectSwap } from './swap.js';
 import { detectVfat, fatStatfs } from './vfat.js';
-import { detectXfs } from './xfs.js';
+import { detectXfs, xfsStatfs } from './xfs.js';
 
 export const FS_SIGNATURES_STAGE = 100;
 
@@ -26,10 +26,11 @@ export const fsSignaturesPlugin: Plugin = {
     introspector.hooks.statfs.tap({ name: 'fs-signatures', stage: FS_SIGNATURES_STAGE }, (node) => {
       if (node.content?.plugin !== 'fs-signatures') return undefined;
       if (node.content.type === 'vfat') return fatStatfs(node.source);
+      if (node.content.type === 'xfs') return xfsStatfs(node.source);
       return undefined;
     });
   },
 };
 
 export default fsSignaturesPlugin;
-export { detectBtrfs, detectIso9660, detectLuks, detectSwap, detectVfat, detectXfs, fatStatfs };
+export { detectBtrfs, detectIso9660, detectLuks, detectSwap, detectVfat, detectXfs, fatStatfs, xfsStatfs };

@@ -1,7 +1,11 @@
 // XFS superblock (linux fs/xfs/libxfs/xfs_format.h struct xfs_dsb, big-endian; util-linux
-// libblkid/src/superblocks/xfs.c): detection with label and UUID.
+// libblkid/src/superblocks/xfs.c): detection with label and UUID; statfs as linux fs/xfs/xfs_super.c
+// xfs_fs_statfs() reports it on a read-only mount (no per-AG reservations, AGFs not read, so only the
+// allocation set-aside, xfs_alloc_set_aside() = 8 blocks per AG, is withheld), from the superblock's
+// counters (exact after a clean unmount; a dirty log is not replayed here).
 import { bitmatch } from '../../core/bitsyntax/index.js';
-import type { Content } from '../../core/pipeline/model.js';
+import { IntrospectError } from '../../core/errors.js';
+import type { Content, FilesystemStats } from '../../core/pipeline/model.js';
 import type { Source } from '../../core/source/source.js';
 import { cString, uuidText } from './text.js';
 
@@ -42,9 +46,13 @@ export const xfsDsb = bitmatch(`
 
 const isPowerOfTwo = (n: number): boolean => n > 0 && (n & (n - 1)) === 0;
 
-export function detectXfs(source: Source): Content | undefined {
+function readXfsSuperBlock(source: Source) {
   if (source.size < 512) return undefined;
-  const sb = xfsDsb.match(source.read(0, 160, 'xfs superblock'));
+  return xfsDsb.match(source.read(0, 160, 'xfs superblock'));
+}
+
+export function detectXfs(source: Source): Content | undefined {
+  const sb = readXfsSuperBlock(source);
   if (!sb) return undefined;
   // A subset of xfs_verify_sb() as blkid applies it: refuse obviously impossible geometry.
   const version = sb.sb_versionnum & 0x000f;
@@ -58,6 +66,43 @@ export function detectXfs(source: Source): Content | undefined {
     role: 'filesystem',
     label: cString(sb.sb_fname.toUint8Array()),
     uuid: uuidText(sb.sb_uuid.toUint8Array()),
-    note: 'xfs: figures unavailable (free-space counters need the AG headers; not read)',
+  };
+}
+
+const XFS_INODES_PER_CHUNK = 64;
+const XFS_MAXINUMBER = 2n ** 56n - 1n;
+
+export function xfsStatfs(source: Source): FilesystemStats {
+  const sb = readXfsSuperBlock(source);
+  if (!sb) throw new IntrospectError({ file: source.name, structure: 'xfs superblock', offset: 0, reason: 'bad magic (not XFSB)' });
+  const dblocks = BigInt(sb.sb_dblocks);
+  if (dblocks * BigInt(sb.sb_blocksize) > BigInt(source.size)) {
+    throw new IntrospectError({ file: source.name, structure: 'xfs superblock sb_dblocks', offset: 8, reason: `${dblocks} blocks of ${sb.sb_blocksize} bytes exceed the size of the device (${source.size} bytes): filesystem truncated` });
+  }
+  const logBlocks = BigInt(sb.sb_logstart) !== 0n ? BigInt(sb.sb_logblocks) : 0n;
+  const blocks = dblocks - logBlocks;
+  const setAside = BigInt(sb.sb_agcount) * 8n;
+  const fdblocks = BigInt(sb.sb_fdblocks);
+  const bfree = fdblocks > setAside ? fdblocks - setAside : 0n;
+  const icount = BigInt(sb.sb_icount);
+  const ifree = BigInt(sb.sb_ifree);
+  // xfs_ialloc_setup_geometry(): maxicount from imax_pct, in whole inode-allocation units.
+  const inopblog = BigInt(sb.sb_inopblog);
+  const iallocInos = BigInt(Math.max(XFS_INODES_PER_CHUNK, sb.sb_inopblock));
+  const iallocBlks = iallocInos >> inopblog;
+  let maxicount = 0n;
+  if (sb.sb_imax_pct !== 0 && iallocBlks !== 0n) maxicount = (((dblocks * BigInt(sb.sb_imax_pct)) / 100n / iallocBlks) * iallocBlks) << inopblog;
+  let files = icount + (bfree << inopblog);
+  if (files > XFS_MAXINUMBER) files = XFS_MAXINUMBER;
+  if (maxicount !== 0n && files > maxicount) files = maxicount;
+  if (files < icount) files = icount;
+  const ffree = files - (icount - ifree);
+  return {
+    blockSize: sb.sb_blocksize,
+    blocks: Number(blocks),
+    bfree: Number(bfree),
+    bavail: Number(bfree),
+    files: Number(files),
+    ffree: Number(ffree > 0n ? ffree : 0n),
   };
 }
