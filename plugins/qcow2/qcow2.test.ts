@@ -161,6 +161,11 @@ describe('qcow2 header checks', () => {
     const e = thrown(() => parseQcow2Header(new BytesSource('x.qcow2', buildQcow2({ size: CS, incompatible_features: 1n << 9n }))));
     expect(e.reason).toMatch(/unsupported incompatible features 0x200/);
   });
+  it('refuses qcow version 1', () => {
+    const image = buildQcow2({ size: CS });
+    new DataView(image.buffer).setUint32(4, 1);
+    expect(thrown(() => parseQcow2Header(new BytesSource('x.qcow', image))).reason).toMatch(/version 1 images are not supported/);
+  });
   it('refuses an out-of-range cluster_bits', () => {
     const image = buildQcow2({ size: CS });
     new DataView(image.buffer).setUint32(20, 31);
