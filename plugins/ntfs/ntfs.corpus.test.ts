@@ -9,7 +9,7 @@ import type { Guest } from '../../core/pipeline/model.js';
 import { MappedSource, SliceSource } from '../../core/source/derived-sources.js';
 import type { Source } from '../../core/source/source.js';
 import { corpusAvailable, corpusFile, corpusRequired, readTruth } from '../../test/corpus/corpus.js';
-import { detectNtfs, ntfsPlugin, ntfsStatfs } from './plugin.js';
+import { detectNtfs, ntfsStatfs } from './plugin.js';
 
 interface Area { image: string; image_offset_bytes: number; length_bytes: number }
 interface Location {
@@ -40,7 +40,7 @@ const truthFiles = skipAll ? [] : readdirSync(corpusFile('disk')).filter((f) => 
 const truths = truthFiles.map((f) => readTruth<Truth>(`disk/${f}`));
 
 function introspector(): Introspector {
-  return new Introspector().use(...builtinPlugins(), ntfsPlugin);
+  return new Introspector().use(...builtinPlugins()); // ntfs must be registered there
 }
 
 /** The bytes of an image file as the guest sees them (qcow2 unwrapped when a plugin can), or undefined. */
