@@ -67,8 +67,14 @@ async function run(ctx: CommandContext, images: string[], format: string | undef
   for (const d of guest.diagnostics) ctx.io.stderr(`introspect: ${d.level}: ${d.device ? `${d.device}: ` : ''}${d.error.message}\n`);
   const unknownErrors = unknownDisks.map((disk) => {
     const container = memoryContainer(introspector, disk);
-    const what = container ? `memory image (${container} container)` : 'no disk structure recognised; if it is a memory image';
-    return new IntrospectError({ file: disk.source.name, structure: 'image', reason: `${what}: memory views are not implemented yet (issue #6)` });
+    // A plugin that already said what is wrong with the disk (bad magic...) makes the memory hint noise.
+    const diagnosed = guest.diagnostics.some((d) => d.device === disk.device);
+    const reason = container
+      ? `memory image (${container} container): memory views are not implemented yet (issue #6)`
+      : diagnosed
+        ? 'no disk structure recognised'
+        : 'no disk structure recognised; if it is a memory image: memory views are not implemented yet (issue #6)';
+    return new IntrospectError({ file: disk.source.name, structure: 'image', reason });
   });
   for (const error of unknownErrors) ctx.io.stderr(`introspect: ${error.message}\n`);
   if (guest.disks.length > 0 && unknownDisks.length === guest.disks.length && !hasErrors) {

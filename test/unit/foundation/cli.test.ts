@@ -254,3 +254,23 @@ describe('CLI: profile resolution through the command context', () => {
     expect((await run(['test-resolve', 'web.core', '--release', '4.19.0'])).out).toBe('none - btf=true\n');
   });
 });
+
+describe('CLI: default command and diagnostics', () => {
+  it('an unrecognised disk a plugin already diagnosed gets no memory-image hint', async () => {
+    const dir = project({
+      '.introspectrc.json': { plugins: ['./warn.mjs'] },
+      'warn.mjs': `export default {
+        name: 'warner',
+        apply(i) {
+          i.hooks.expand.tap('warner', (node, session) => {
+            session.report('warning', Object.assign(new Error('x'), { message: 'img: superblock: bad magic' }), node.device);
+          });
+        },
+      };\n`,
+    });
+    fixtureImage(dir, 'bad.img', 'NOTHING!');
+    const io = collect();
+    expect(await runCli(['bad.img'], io, { cwd: dir })).toBe(1);
+    expect(io.err).toBe(`introspect: warning: /dev/sda: img: superblock: bad magic\nintrospect: ${join(dir, 'bad.img')}: image: no disk structure recognised\n`);
+  });
+});
