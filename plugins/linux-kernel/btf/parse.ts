@@ -55,16 +55,12 @@ export function parseBtf(bytes: Uint8Array, options: ParseBtfOptions = {}): Btf 
   const strStart = header.hdr_len + header.str_off;
   const strings = bytes.subarray(strStart, strStart + header.str_len);
   if (strings[0] !== 0 || strings[strings.length - 1] !== 0) fail('BTF string section', strStart, 'does not start and end with NUL');
-  const cache = new Map<number, string>();
+  // One latin1 decode of the whole section; names are then slices up to the next NUL.
+  const text = Buffer.from(strings.buffer, strings.byteOffset, strings.byteLength).toString('latin1');
   const str = (off: number, at: number): string => {
     if (off === 0) return '';
-    let s = cache.get(off);
-    if (s !== undefined) return s;
-    if (off >= strings.length) fail('BTF string offset', at, `name_off ${off} is past the ${strings.length}-byte string section`);
-    const end = strings.indexOf(0, off);
-    s = String.fromCharCode(...strings.subarray(off, Math.min(end, off + 4096)));
-    cache.set(off, s);
-    return s;
+    if (off >= text.length) fail('BTF string offset', at, `name_off ${off} is past the ${text.length}-byte string section`);
+    return text.slice(off, text.indexOf('\0', off));
   };
 
   const types: BtfType[] = [{ id: 0, kind: 'void', name: 'void' }];
