@@ -137,9 +137,9 @@ export class VgLayout {
     return `not readable: ${seg.type}`;
   }
 
-  /** mirror: ["lv_mimage_0", le, ...]; raid1: ["lv_rmeta_0", "lv_rimage_0", ...] (images at odd places). */
+  /** mirror: the legs of ["lv_mimage_0", le, ...]; raid1: the images of ["lv_rmeta_0", "lv_rimage_0", ...]. */
   private images(seg: SegmentMetadata): SegmentArea[] {
-    return seg.type === 'raid1' ? seg.areas.filter((_, i) => i % 2 === 1) : seg.areas;
+    return seg.areas;
   }
 
   private areaUnreadable(area: SegmentArea, extents: number, stack: Set<string>, v: Verdict): string | undefined {

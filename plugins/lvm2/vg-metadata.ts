@@ -44,8 +44,10 @@ export interface SegmentMetadata {
   stripe_count?: number;
   /** Sectors. */
   stripe_size?: number;
-  /** Areas of striped/linear (stripes), mirror (mirrors) and raid (raids) segments, in order. */
+  /** Areas of striped/linear (stripes), mirror (mirrors) and raid (the data images of raids), in order. */
   areas: SegmentArea[];
+  /** raid: the metadata sub-LVs (_rmeta_N) listed in raids. */
+  meta_lvs?: string[];
   /** raid data_offset in sectors (set while reshaping). */
   data_offset?: number;
   /** snapshot segments: the origin LV and the LV holding the exception store. */
@@ -176,11 +178,21 @@ function readSegment(r: MetadataReader, s: ConfigSection, path: string, pvKeys: 
   } else if (type === 'mirror') {
     seg.areas = pairedAreas(r, r.list(s, path, 'mirrors').items, path, 'mirrors', pvKeys);
   } else if (type.startsWith('raid')) {
+    // raid.c _raid_text_import_areas: an "_rmeta_" LV comes first and pairs with the image after it.
     const key = findValue(s, 'raid0_lvs') ? 'raid0_lvs' : 'raids';
-    seg.areas = r.list(s, path, key).items.map((item) => {
+    const items = r.list(s, path, key).items;
+    seg.meta_lvs = [];
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
       if (item.kind !== 'string') r.fail(path, `"${key}" must list LV names`, item.at);
-      return { kind: 'lv', lv: item.value, startExtent: 0 } as const;
-    });
+      if (item.value.includes('_rmeta_')) {
+        seg.meta_lvs.push(item.value);
+        const image = items[i + 1];
+        if (!image || image.kind !== 'string') r.fail(path, `"${key}": ${item.value} is not followed by its data LV`, item.at);
+        continue;
+      }
+      seg.areas.push({ kind: 'lv', lv: item.value, startExtent: 0 });
+    }
     seg.stripe_size = r.optionalInt(s, path, 'stripe_size', MAX_SECTORS);
     seg.data_offset = r.optionalInt(s, path, 'data_offset', MAX_SECTORS);
   } else if (type === 'snapshot') {

@@ -149,7 +149,11 @@ describe('LVM2 assembly from in-memory PVs', () => {
     expect(byName.get('data')!.segments).toEqual([
       { startExtent: 0, extentCount: 4, type: 'striped', stripeSize: 8192, stripes: [{ pv: '/dev/sda', startExtent: 8 }, { pv: '/dev/sdb', startExtent: 0 }] },
     ]);
-    expect(byName.get('mirrored')!.segments[0]).toMatchObject({ type: 'raid1', stripes: [{ pv: 'mirrored_rmeta_0' }, { pv: 'mirrored_rimage_0' }, { pv: 'mirrored_rmeta_1' }, { pv: 'mirrored_rimage_1' }] });
+    // As lvs --segments -o devices shows raid: the data images, not the _rmeta_ LVs.
+    expect(byName.get('mirrored')!.segments).toEqual([
+      { startExtent: 0, extentCount: 2, type: 'raid1', stripeSize: 0, stripes: [{ pv: 'mirrored_rimage_0', startExtent: 0 }, { pv: 'mirrored_rimage_1', startExtent: 0 }] },
+    ]);
+    expect(byName.get('mlv')!.segments[0].stripes).toEqual([{ pv: 'mlv_mimage_0', startExtent: 0 }, { pv: 'mlv_mimage_1', startExtent: 0 }]);
     const notes = Object.fromEntries(guest.logicalVolumes.map((lv) => [lv.name, [lv.visible, lv.note]]));
     expect(notes).toEqual({
       root: [true, undefined],

@@ -48,6 +48,9 @@ describe('LVM2 LV mapping', () => {
       lv('r_rmeta_1', [{ start: 0, count: 1, stripes: ['pv0', 32] }], false),
     ];
     expect(Buffer.from(read(raid, 'r')).equals(Buffer.from(ext(30, 2)))).toBe(true);
+    // raid1 without metadata LVs lists the images alone.
+    const bare = [lv('r', [{ start: 0, count: 2, type: 'raid1', raids: ['r_rimage_0', 'r_rimage_1'] }]), raid[1], raid[2]];
+    expect(Buffer.from(read(bare, 'r')).equals(Buffer.from(ext(30, 2)))).toBe(true);
     const mirror = [
       lv('m', [{ start: 0, count: 1, type: 'mirror', mirrors: ['m_mimage_0', 0, 'm_mimage_1', 0] }]),
       lv('m_mimage_0', [{ start: 0, count: 1, stripes: ['pv1', 0] }], false),
