@@ -8,6 +8,7 @@ interface BenchModule {
 
 export const BENCHES: Record<string, () => Promise<BenchModule>> = {
   bitsyntax: () => import('./bitsyntax.bench.js'),
+  uname: () => import('./uname.bench.js'),
 };
 
 async function main(argv: readonly string[]): Promise<void> {
