@@ -259,3 +259,15 @@ describe('ext detection (blkid ext.c)', () => {
     expect((crc32cRaw(0xffffffff, new TextEncoder().encode('123456789')) ^ 0xffffffff) >>> 0).toBe(0xe3069283);
   });
 });
+
+describe('ext revision profiles', () => {
+  it('are shipped as semver-ranged filesystem profiles and chosen by s_rev_level', async () => {
+    const { extRevisionProfiles, revisionConstants } = await import('./revision-profiles.js');
+    expect(extRevisionProfiles().map((p) => [p.name, p.kind, p.versions])).toEqual([
+      ['ext-rev0', 'filesystem', '>=0.0.0 <1.0.0'],
+      ['ext-rev1', 'filesystem', '>=1.0.0 <2.0.0'],
+    ]);
+    expect(revisionConstants(0, 0)).toEqual({ s_first_ino: 11, s_inode_size: 128 });
+    expect(revisionConstants(1, 0)).toEqual({});
+  });
+});

@@ -1,35 +1,21 @@
-// Superblock revisions as semver-ranged filesystem profiles (profiles/filesystem/ext-rev*.json):
-// s_rev_level.s_minor_rev_level.0 selects the profile; its `constants` replace superblock fields
-// that the revision does not define (rev 0 has no s_inode_size, no s_first_ino).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// Superblock revisions as semver-ranged filesystem profiles (profiles/filesystem/ext-rev*.json, loaded
+// and validated by core/profiles): s_rev_level.s_minor_rev_level.0 selects the profile, whose
+// `constants` replace superblock fields the revision does not define (rev 0 has no s_inode_size and no
+// s_first_ino: linux fs/ext4/super.c uses EXT4_GOOD_OLD_INODE_SIZE and EXT4_GOOD_OLD_FIRST_INO).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import semver from 'semver';
+import { loadProfileFile, profileFiles, selectProfile, shippedProfilesDir } from '../../core/profiles/index.js';
 import type { Profile } from '../../core/profiles/types.js';
-
-function profileDir(): string | undefined {
-  // plugins/ext3 in the source tree, dist/plugins/ext3 once built: profiles/ sits at the package root.
-  for (const up of ['../../profiles/filesystem', '../../../profiles/filesystem']) {
-    const dir = fileURLToPath(new URL(up, import.meta.url));
-    if (existsSync(dir)) return dir;
-  }
-  return undefined;
-}
 
 let cached: Profile[] | undefined;
 
+/** The shipped ext revision profiles (only these files are read, not the whole profile folder). */
 export function extRevisionProfiles(): Profile[] {
   if (cached) return cached;
-  const dir = profileDir();
-  const profiles: Profile[] = [];
-  if (dir) {
-    for (const file of readdirSync(dir).filter((f) => /^ext-rev.*\.json$/.test(f)).sort()) {
-      const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
-      profiles.push({ ...profile, origin: join(dir, file) });
-    }
-  }
-  cached = profiles;
-  return profiles;
+  const root = shippedProfilesDir();
+  const dir = root ? join(root, 'filesystem') : undefined;
+  cached = dir && existsSync(dir) ? profileFiles(dir).filter((f) => /\/ext-rev[^/]*\.json$/.test(f)).map(loadProfileFile) : [];
+  return cached;
 }
 
 export interface RevisionConstants {
@@ -37,11 +23,9 @@ export interface RevisionConstants {
   s_inode_size?: number;
 }
 
-/** The constants of the profile whose range holds this revision; rev 0 falls back to the kernel's defaults. */
+/** The constants of the profile whose range holds this revision; rev 0 falls back to the kernel's own. */
 export function revisionConstants(revLevel: number, minorRevLevel: number): RevisionConstants {
-  const version = `${revLevel}.${minorRevLevel}.0`;
-  const profile = extRevisionProfiles().find((p) => semver.satisfies(version, p.versions));
+  const { profile } = selectProfile(extRevisionProfiles(), { kind: 'filesystem', imagePath: 'ext superblock', release: `${revLevel}.${minorRevLevel}.0`, arch: 'any' });
   if (profile) return (profile.data.constants ?? {}) as RevisionConstants;
-  // EXT2_GOOD_OLD_REV without shipped profiles: ext4_fill_super's own constants.
   return revLevel === 0 ? { s_first_ino: 11, s_inode_size: 128 } : {};
 }
