@@ -7,6 +7,10 @@ export { Introspector, MAX_NODE_DEPTH, asIntrospectError, type ImageOpenRequest,
 export type { Plugin } from './pipeline/plugin.js';
 export type * from './pipeline/model.js';
 export type * from './memory/types.js';
+export type * from './memory/kernel.js';
+export { type KernelArch, type MappedRun, type VirtualMemory, readU8, readU16, readU32, readS32, readU64, readPointer, readCString, u64 } from './memory/virtual.js';
+export { SegmentedPhysicalMemory, type PhysicalSegment } from './memory/segmented.js';
+export { openMemoryImage } from './memory/open.js';
 export type * from './profiles/types.js';
 export { diskDeviceName, guestName } from './pipeline/device-names.js';
 export { builtinPlugins } from './builtin-plugins.js';

@@ -29,7 +29,12 @@ export function readUname(memory: PhysicalMemory, options: LocateOptions = {}): 
     if (!(error instanceof IntrospectError)) throw error;
     explain(`falling back to a physical scan for utsname and banner (${error.reason})`);
     const found = unameByScan(memory);
-    if (!found) throw error;
+    if (!found) {
+      throw new IntrospectError(
+        { file: error.file, structure: error.structure, offset: error.offset, reason: `${error.reason}; and no utsname in RAM matches a linux_banner` },
+        { cause: error },
+      );
+    }
     explain(`utsname at physical 0x${found.uts.physical.toString(16)}, banner at physical 0x${found.banner.physical.toString(16)}`);
     const { physical: _p, ...uts } = found.uts;
     void _p;
