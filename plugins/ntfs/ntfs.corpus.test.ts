@@ -32,7 +32,7 @@ interface Truth {
   images: string[];
   kind: 'good' | 'bad';
   filesystems: TruthFs[];
-  bad_input?: { reference_before_corruption?: { filesystems: TruthFs[] }; careful_tool_should?: { damaged_record?: number } };
+  bad_input?: { reference_before_corruption?: { filesystems: TruthFs[] }; careful_tool_should?: { damaged_record?: number; partitions_truncated?: string[] } };
 }
 
 const skipAll = !corpusAvailable() && !corpusRequired();
@@ -169,5 +169,16 @@ describe.skipIf(skipAll)('NTFS corpus: through the whole pipeline (inspectGuest 
     const node = guest.nodes.find((n) => n.device === fs.virt_df_device)!;
     expect(node.content).toEqual({ type: 'ntfs', plugin: 'ntfs', role: 'filesystem', label: fs.label, uuid: fs.uuid });
     expect(() => intro.statfs(node, session)).toThrow(new RegExp(`NTFS MFT record ${t.bad_input!.careful_tool_should!.damaged_record}\\b.*stride`));
+  });
+
+  const truncated = truths.flatMap((t) => (t.bad_input?.careful_tool_should?.partitions_truncated ?? []).map((device) => ({ t, device })));
+  it.for(truncated.map(({ t, device }, i) => [t.image, device, i] as const))('%s %s (truncated): never reported as healthy NTFS', ([, , i], ctx) => {
+    const { t, device } = truncated[i];
+    const { guest, session, intro } = inspect(t);
+    const node = guest.nodes.find((n) => n.device === device);
+    if (!node) return ctx.skip(`no partition plugin produced ${device}`);
+    if (node.content?.type !== 'ntfs') return ctx.skip(`${device} is not NTFS`);
+    expect(node.content.note).toMatch(/extends past the end/);
+    expect(() => intro.statfs(node, session)).toThrow(IntrospectError);
   });
 });

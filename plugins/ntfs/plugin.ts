@@ -52,11 +52,12 @@ export const ntfsPlugin: Plugin = {
   name: 'ntfs',
   apply(introspector: Introspector): void {
     // Before partition-table detectors: an NTFS boot sector also ends in 0x55AA, like an MBR.
-    introspector.hooks.detect.tap({ name: 'ntfs', stage: -10 }, (node: StorageNode, session) => {
+    // A damaged volume is still named (with the reason in `note`); its statfs call then throws the
+    // error, so views report it once, where the figures were asked for.
+    introspector.hooks.detect.tap({ name: 'ntfs', stage: -10 }, (node: StorageNode) => {
       const found = detectNtfs(node.source);
       if (!found) return undefined;
-      const { error, ...content } = found;
-      if (error) session.report('warning', error, node.device);
+      const { error: _error, ...content } = found;
       return content;
     });
     introspector.hooks.statfs.tap('ntfs', (node: StorageNode): FilesystemStats | undefined => {
