@@ -103,6 +103,8 @@ function byteAt(p: Pos, extraBits = 0): string | null {
 }
 
 function idx(base: string, j: number): string {
+  const m = /^(\w+) \+ (\d+)$/.exec(base);
+  if (m) return `b[${m[1]} + ${Number(m[2]) + j}]`;
   if (j === 0) return `b[${base}]`;
   return `b[${base} + ${j}]`;
 }

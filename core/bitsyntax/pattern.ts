@@ -22,8 +22,15 @@ const compileCache = new Map<string, MatcherFactory>();
 function compileSource(source: string): MatcherFactory {
   let factory = compileCache.get(source);
   if (!factory) {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    factory = new Function('H', source) as MatcherFactory;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval
+      factory = new Function('H', source) as MatcherFactory;
+    } catch (e) {
+      if (e instanceof EvalError) {
+        throw new EvalError('bit patterns are compiled with new Function, which this environment forbids (CSP); generate them ahead of time with generateModule / aot-cli (docs/bit-syntax.md)', { cause: e });
+      }
+      throw e;
+    }
     compileCache.set(source, factory);
   }
   return factory;
