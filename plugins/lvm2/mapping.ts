@@ -45,6 +45,8 @@ export class VgLayout {
   private readonly pvMeta = new Map<string, VgMetadata['pvs'][number]>();
   /** LVs holding a snapshot's exception store: their bytes are not the snapshot's contents. */
   private readonly cowStores = new Set<string>();
+  /** Origins of snapshots being merged into them. */
+  private readonly mergingOrigins = new Set<string>();
   private readonly verdicts = new Map<string, Verdict>();
   /** For mirror/raid1 segments: the image the verdict found readable. */
   private readonly chosenImage = new Map<SegmentMetadata, SegmentArea>();
@@ -53,7 +55,14 @@ export class VgLayout {
     this.extentBytes = vg.extent_size * 512;
     for (const lv of vg.lvs) this.lvs.set(lv.name, lv);
     for (const pv of vg.pvs) this.pvMeta.set(pv.key, pv);
-    for (const lv of vg.lvs) for (const seg of lv.segments) if (seg.type === 'snapshot' && seg.cow_store) this.cowStores.add(seg.cow_store);
+    for (const lv of vg.lvs) {
+      for (const seg of lv.segments) {
+        if (seg.type !== 'snapshot') continue;
+        if (seg.cow_store) this.cowStores.add(seg.cow_store);
+        // Mid-merge, the origin's true contents need dm-snapshot-merge: its own extents are stale.
+        if (seg.merging_store && seg.origin) this.mergingOrigins.add(seg.origin);
+      }
+    }
   }
 
   lvSize(lv: LvMetadata): number {
@@ -88,6 +97,7 @@ export class VgLayout {
     const v: Verdict = { height: 1, devices: new Set() };
     if (lv.problem) v.note = `not readable: ${lv.problem}`;
     else if (this.cowStores.has(lv.name)) v.note = 'not readable: snapshot';
+    else if (this.mergingOrigins.has(lv.name)) v.note = 'not readable: snapshot merge in progress';
     else if (lv.segments.length === 0) v.note = 'not readable: no segments';
     for (const seg of lv.segments) {
       if (v.note !== undefined) break;

@@ -53,6 +53,8 @@ export interface SegmentMetadata {
   /** snapshot segments: the origin LV and the LV holding the exception store. */
   origin?: string;
   cow_store?: string;
+  /** Set while the snapshot is merged back into its origin (lvconvert --merge). */
+  merging_store?: string;
 }
 
 export interface LvMetadata {
@@ -197,7 +199,9 @@ function readSegment(r: MetadataReader, s: ConfigSection, path: string, pvKeys: 
     seg.data_offset = r.optionalInt(s, path, 'data_offset', MAX_SECTORS);
   } else if (type === 'snapshot') {
     seg.origin = r.optionalString(s, path, 'origin');
-    seg.cow_store = r.optionalString(s, path, 'cow_store');
+    // snapshot.c _snap_text_import: a snapshot being merged into its origin names "merging_store".
+    seg.merging_store = r.optionalString(s, path, 'merging_store');
+    seg.cow_store = r.optionalString(s, path, 'cow_store') ?? seg.merging_store;
   }
   return seg;
 }

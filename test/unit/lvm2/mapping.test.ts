@@ -61,6 +61,16 @@ describe('LVM2 LV mapping', () => {
     expect(plan(lost, 'm')).toMatchObject({ readable: false, note: 'missing PV pv1111-0000-0000-0000-0000-0000-000000' });
   });
 
+  it('lists snapshots (cow store and hidden snapshotN) as unreadable, the origin as readable, unless a merge is under way', () => {
+    const lvs = (store: string): LvSpec[] => [
+      lv('origin', [{ start: 0, count: 2, stripes: ['pv0', 0] }]),
+      lv('snap', [{ start: 0, count: 1, stripes: ['pv0', 2] }]),
+      lv('snapshot0', [{ start: 0, count: 2, type: 'snapshot', extra: `chunk_size = 8\norigin = "origin"\n${store} = "snap"` }], false),
+    ];
+    expect(['origin', 'snap', 'snapshot0'].map((n) => plan(lvs('cow_store'), n)).map((p) => (p.readable ? 'readable' : p.note))).toEqual(['readable', 'not readable: snapshot', 'not readable: snapshot']);
+    expect(plan(lvs('merging_store'), 'origin')).toMatchObject({ readable: false, note: 'not readable: snapshot merge in progress' });
+  });
+
   it('reads a "zero" segment as zeros', () => {
     const lvs = [lv('z', [{ start: 0, count: 1, stripes: ['pv0', 3] }, { start: 1, count: 1, type: 'zero' }])];
     const bytes = read(lvs, 'z');
