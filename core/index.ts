@@ -21,5 +21,8 @@ export { createIntrospector, loadPlugins, type PluginExport, type CreateIntrospe
 export { ProfileRegistry, loadProfileFile, validateProfile, normalizeArch, selectProfile, checkSignature, coerceRelease, profilesPlugin, resolveProfile, requireProfile, formatExplanation, PROFILE_STAGES, type ProfilesPluginOptions, type Selection, type SignatureCheck } from './profiles/index.js';
 export { crc32, makeCrc32, crc32Table, CRC32_POLYNOMIAL_REFLECTED, type Crc32Options, type Crc32Function } from './util/crc32.js';
 export { listDocument, renderListText, type ListDocument, type ListDisk, type ListPartition, type ListVolumeGroup, type ListLogicalVolume, type ListContent } from './views/list.js';
+export { dfGuest, dfOrder, dfJsonFilesystem, type DfEntry, type DfGuestReport, type DfProblem, type DfJsonFilesystem } from './views/df.js';
+export { dfTitle, dfRow, csvField, type DfFormat } from './views/df-format.js';
+export { parseDomainXml, listDomains, findDomain, DEFAULT_LIBVIRT_DIR, type Domain, type DomainDisk } from './libvirt/domains.js';
 export { recoverKallsyms, scanKallsyms, kallsymsFromVmcoreinfo, KallsymsTable, bytesWindow, sourceWindow, virtualWindow, physicalWindow, type KernelWindow, type KallsymsSymbol, type KallsymsLocation, type KallsymsEncoding, type KallsymsScanOptions, type RecoveredKallsyms } from '../plugins/linux-kernel/kallsyms/index.js';
 export { parseBtf, findBtf, findKernelBtf, Btf, toStructLayout, type BtfType, type BtfStruct, type BtfField, type FoundBtf, type FieldPath } from '../plugins/linux-kernel/btf/index.js';
