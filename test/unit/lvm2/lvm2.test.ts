@@ -227,6 +227,29 @@ describe('LVM2 metadata selection and damage', () => {
     expect(guest.diagnostics[0].error.reason).toContain('seqno 3 is older than seqno 4 on /dev/sdb');
   });
 
+  it('assembles a VG once although the assemble hook runs once per discovery round', () => {
+    const introspector = new Introspector().use(lvm2Plugin);
+    let rounds = 0;
+    introspector.hooks.assemble.tap('count-rounds', () => {
+      rounds++;
+    });
+    const guest = introspector.inspectGuest([{ path: writeImage(pv(UUID_A, vgText(small), 3)) }, { path: writeImage(pv(UUID_B, vgText(small), 4)) }]);
+    expect(rounds).toBeGreaterThanOrEqual(2);
+    expect(guest.volumeGroups).toHaveLength(1);
+    expect(guest.logicalVolumes.map((lv) => lv.device)).toEqual(['/dev/vgs/old']);
+    expect(guest.nodes.filter((n) => n.kind === 'logical-volume')).toHaveLength(1);
+    expect(guest.diagnostics.map((d) => d.error.message)).toEqual([]);
+  });
+
+  it('uses a PV seen twice (the same image given twice) once, with a warning', () => {
+    const img = pv(UUID_A, vgText(small), 3);
+    const guest = inspect(img, img, pv(UUID_B, vgText(small), 4));
+    expect(guest.volumeGroups.map((v) => v.pvs.map((p) => p.device))).toEqual([['/dev/sda', '/dev/sdc']]);
+    expect(guest.diagnostics.map((d) => [d.level, d.device, d.error.reason])).toEqual([
+      ['warning', '/dev/sdb', 'PV AAAAAA-bbbb-CCCC-dddd-EEEE-ffff-GGGGGG also appears on /dev/sda; using /dev/sda'],
+    ]);
+  });
+
   it('reads metadata text that wraps around the end of the metadata area', () => {
     const text = vgText(newer);
     const mdaSize = 8192;
