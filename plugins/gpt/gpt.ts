@@ -126,7 +126,8 @@ export function readGptHeader(disk: Source, sectorSize: number, lba: number): He
   const fail = (reason: string): HeaderResult => ({ ok: false, signature: true, reason });
   if (h.header_size > sectorSize) return fail(`header_size ${h.header_size} is larger than a sector`);
   if (h.header_size < GPT_HEADER_MIN_SIZE) return fail(`header_size ${h.header_size} is smaller than ${GPT_HEADER_MIN_SIZE}`);
-  const copy = sector.slice(0, h.header_size);
+  // A real copy (a Buffer's slice() would be a view, and zeroing it would change the caller's bytes).
+  const copy = new Uint8Array(sector.subarray(0, h.header_size));
   copy.fill(0, 16, 20);
   const crc = crc32(copy);
   if (crc !== h.header_crc32) return fail(`header CRC32 0x${h.header_crc32.toString(16)} does not match the computed 0x${crc.toString(16)}`);

@@ -211,7 +211,7 @@ function readExtensions(file: Source, start: number, clusterSize: number, fail: 
     const data = file.read(dataStart, ext_length, 'qcow2 header extension');
     if (ext_type === HEADER_EXT_BACKING_FORMAT) result.backingFormat = latin1(data);
     else if (ext_type === HEADER_EXT_DATA_FILE) result.dataFile = latin1(data);
-    else if (ext_type === HEADER_EXT_FEATURE_TABLE) result.featureTable = data.slice();
+    else if (ext_type === HEADER_EXT_FEATURE_TABLE) result.featureTable = new Uint8Array(data);
     offset = dataStart + Math.ceil(ext_length / 8) * 8;
   }
   return result;
