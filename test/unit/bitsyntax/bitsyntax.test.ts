@@ -280,6 +280,44 @@ describe('repetition, named patterns, templates, cases', () => {
   });
 });
 
+describe('more corners', () => {
+  it('applies endian(expr) to every array element', () => {
+    const p = bitmatch('e : 8, xs[2] : 16 : endian(e == 1 ? "little" : "big")');
+    expect(p.parse(u8(1, 1, 0, 2, 0))).toEqual({ e: 1, xs: [1, 2] });
+    expect(p.parse(u8(2, 0, 1, 0, 2))).toEqual({ e: 2, xs: [1, 2] });
+  });
+
+  it('skips the rest with _ : -1, reads zero-width fields, seeks to computed offsets', () => {
+    const p = bitmatch('a : 8, z : 0, _ : -1');
+    expect(p.parse(u8(5, 1, 2, 3))).toEqual({ a: 5, z: 0 });
+    const q = bitmatch('at : 8, _ : 8, v : 16 : littleendian : offset(at * 8), w : 8');
+    expect(q.parse(u8(3, 0, 0, 0x34, 0x12, 9))).toEqual({ at: 3, v: 0x1234, w: 9 });
+    expect(q.match(u8(200, 0, 0))).toBeUndefined();
+    expect(() => q.parse(u8(200, 0, 0))).toThrow(/offset inside the input/);
+  });
+
+  it('walks a sequence with matchBits', () => {
+    const rec = bitmatch('len : 8, data : len * 8 : bitstring');
+    const bytes = u8(1, 0xaa, 2, 0xbb, 0xcc, 0);
+    const seen: number[] = [];
+    let at = 0;
+    for (let r = rec.matchBits(bytes, at); r && r.value.len > 0; r = rec.matchBits(bytes, at)) {
+      seen.push(r.value.len);
+      at = r.bitEnd;
+    }
+    expect(seen).toEqual([1, 2]);
+    expect(at).toBe(40);
+  });
+
+  it('rejects byte offsets outside the input', () => {
+    const p = bitmatch('a : 8');
+    expect(p.match(u8(1), 1)).toBeUndefined();
+    expect(p.match(u8(1), -1)).toBeUndefined();
+    expect(p.match(u8(1, 2), 0.5)).toBeUndefined();
+    expect(() => p.parse(u8(1), 5)).toThrow(/byte offset within/);
+  });
+});
+
 describe('construction', () => {
   it('names the field whose value does not fit', () => {
     const p = bitmatch('a : 4, b : 8 : signed, s : 32 : string, bs : 16 : bitstring');

@@ -18,7 +18,7 @@ const int = (r: Gen, lo: number, hi: number): number => lo + Math.floor(r() * (h
 
 export interface RandomField {
   text: string;
-  kind: 'int' | 'const' | 'skip' | 'bitstring' | 'string' | 'float' | 'utf8' | 'array';
+  kind: 'int' | 'const' | 'skip' | 'bitstring' | 'string' | 'float' | 'utf8' | 'array' | 'dyn' | 'rec';
   name?: string;
   bits?: number;
   signed?: boolean;
@@ -57,7 +57,26 @@ export function randomPattern(r: Gen, maxFields = 12): RandomPattern {
     const name = `f${i}`;
     const roll = r();
     let f: RandomField;
-    if (roll < 0.45) {
+    if (roll < 0.1) {
+      // A length-prefixed field: bytes (alignment provable) or raw bits.
+      const bytesUnit = r() < 0.5;
+      const n = int(r, 0, bytesUnit ? 6 : 30);
+      const bits = bytesUnit ? n * 8 : n;
+      const data = new Uint8Array(Math.ceil(bits / 8)).map(() => int(r, 0, 255));
+      if (bits % 8) data[data.length - 1]! &= (0xff << (8 - (bits % 8))) & 0xff;
+      const asString = bytesUnit && r() < 0.4;
+      const text = asString
+        ? `${name}_n : 8, ${name} : ${name}_n * 8 : string`
+        : `${name}_n : 8, ${name} : ${bytesUnit ? `${name}_n * 8` : `${name}_n`} : bitstring`;
+      f = { text, kind: 'dyn', name, bits: 8 + bits, at };
+      values[`${name}_n`] = n;
+      values[name] = asString ? Array.from({ length: int(r, 0, n) }, () => String.fromCharCode(int(r, 1, 255))).join('') : new Bitstring(data, 0, bits);
+    } else if (roll < 0.17) {
+      const a = int(r, 1, 12);
+      const b = int(r, 1, 40);
+      f = { text: `${name} : { a : ${a}, b : ${b} : littleendian }`, kind: 'rec', name, bits: a + b, at };
+      values[name] = { a: randomInt(r, a, false), b: randomInt(r, b, false) };
+    } else if (roll < 0.55) {
       // Integers: favour the interesting widths (8/16/32/64, 33..64, tiny).
       const widthRoll = r();
       const bits = widthRoll < 0.3 ? [8, 16, 24, 32, 40, 48, 56, 64][int(r, 0, 7)]! : widthRoll < 0.55 ? int(r, 33, 64) : int(r, 1, 32);
