@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import snappyjs from 'snappyjs';
 import { describe, expect, it } from 'vitest';
 import { IntrospectError } from '../../../core/errors.js';
 import type { PhysicalMemory } from '../../../core/memory/types.js';
 import { Introspector } from '../../../core/pipeline/introspector.js';
+import { openMemoryImage } from '../../../core/memory/open.js';
 import { BytesSource } from '../../../core/source/derived-sources.js';
 import { memoryContainersPlugin } from '../../../plugins/memory-containers/index.js';
 import {
@@ -279,5 +283,24 @@ describe('raw container and format selection', () => {
     expect(open(bytes, 'raw').format).toBe('raw');
     expect(open(bytes, 'live').format).toBe('live');
     expect(() => open(bytes, 'kdump')).toThrow(/not a kdump memory image/);
+  });
+});
+
+describe('live RAM file', () => {
+  it('reads what the guest writes while the image stays open (nothing cached)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'introspect-live-'));
+    try {
+      const path = join(dir, 'guest-ram');
+      writeFileSync(path, new Uint8Array(0x10000));
+      const memory = openMemoryImage(new Introspector().use(memoryContainersPlugin), path, 'live');
+      expect(memory.format).toBe('live');
+      expect(memory.read(0x8000, 4)).toEqual(new Uint8Array(4));
+      const fd = openSync(path, 'r+');
+      writeSync(fd, Uint8Array.of(1, 2, 3, 4), 0, 4, 0x8000);
+      closeSync(fd);
+      expect(memory.read(0x8000, 4)).toEqual(Uint8Array.of(1, 2, 3, 4));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -21,6 +21,7 @@ const cases: Case[] = [
   { arch: 'pae', scheme: i386PaeScheme(), va: 0xc1000000n, big: 0x200000, unmapped: 0x08048000n },
   { arch: 'i386', scheme: i386Scheme(), va: 0xc1000000n, big: 0x400000, unmapped: 0x08048000n },
   { arch: 'arm64-48', scheme: aarch64Scheme(48, true), va: 0xffffda15ae000000n, big: 0x200000, unmapped: 0xffff000000000000n },
+  { arch: 'arm64-52', scheme: aarch64Scheme(52, true), va: 0xfff8da15ae000000n, big: 0x200000, unmapped: 0xfff0000000000000n },
   { arch: 'arm64-39', scheme: aarch64Scheme(39, true), va: 0xffffffc008000000n, big: 0x40000000, unmapped: 0xffffff8000000000n },
 ];
 

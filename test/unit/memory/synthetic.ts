@@ -40,7 +40,7 @@ export class GuestRam {
   }
 }
 
-export type Arch = 'x86_64-4' | 'x86_64-5' | 'pae' | 'i386' | 'arm64-48' | 'arm64-39';
+export type Arch = 'x86_64-4' | 'x86_64-5' | 'pae' | 'i386' | 'arm64-48' | 'arm64-39' | 'arm64-52';
 
 interface Format {
   shifts: number[];
@@ -87,6 +87,14 @@ export const FORMATS: Record<Arch, Format> = {
     entry: 8,
     table: (pa) => BigInt(pa) | 0x3n,
     leaf: (pa, _l, last) => BigInt(pa) | (last ? 0x3n : 0x1n) | 0x400n, // AF
+  },
+  'arm64-52': {
+    // 4 KiB granule with LPA2 (FEAT_LPA2): five levels, the top one indexed by VA bits 51-48.
+    shifts: [48, 39, 30, 21, 12],
+    bits: [4, 9, 9, 9, 9],
+    entry: 8,
+    table: (pa) => BigInt(pa) | 0x3n,
+    leaf: (pa, _l, last) => BigInt(pa) | (last ? 0x3n : 0x1n) | 0x400n,
   },
   'arm64-39': {
     shifts: [30, 21, 12],
