@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { IntrospectError } from '../../../core/errors.js';
-import type { VirtualMemory } from '../../../core/memory/virtual.js';
 import { bytesWindow, kallsymsFromVmcoreinfo, scanKallsyms, type KallsymsEncoding } from './index.js';
 import { buildKallsyms, sampleSymbols, type SyntheticLayout, type SyntheticSymbol } from './synthetic.js';
 import { walkNames } from './names.js';
+import { fakeVm } from './test-vm.js';
 
 const TEXT64 = 0xffffffff9a400000n;
 const TEXT32 = 0xca000000n;
@@ -147,30 +147,6 @@ describe('names walk bounds', () => {
     expect(walkNames(Uint8Array.from([1, 65]), 10, true)).toBeUndefined();
   });
 });
-
-/** A VirtualMemory over one byte array mapped at `base` (tests only). */
-function fakeVm(bytes: Uint8Array, base: bigint, pointerSize: 4 | 8, littleEndian = true): VirtualMemory {
-  const inside = (va: bigint, n: number): boolean => va >= base && va + BigInt(n) <= base + BigInt(bytes.length);
-  return {
-    name: 'fake-vm',
-    arch: pointerSize === 8 ? 'x86_64' : 'i386',
-    pointerSize,
-    littleEndian,
-    read(va, length) {
-      if (!inside(va, length)) throw new IntrospectError({ file: 'fake-vm', structure: 'read', offset: va, reason: 'unmapped' });
-      const o = Number(va - base);
-      return bytes.subarray(o, o + length);
-    },
-    isMapped: inside,
-    translate: (va) => (inside(va, 1) ? Number(va - base) : undefined),
-    *runs(start, end) {
-      const s = start > base ? start : base;
-      const e0 = base + BigInt(bytes.length);
-      const e = end < e0 ? end : e0;
-      if (s < e) yield { va: s, pa: Number(s - base), length: Number(e - s) };
-    },
-  };
-}
 
 describe('kallsyms from VMCOREINFO', () => {
   for (const c of [
