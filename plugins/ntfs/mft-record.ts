@@ -118,8 +118,10 @@ function sle64(v: bigint, loc: RecordLocation, at: number, what: string): number
   return Number(s);
 }
 
+const UTF16LE = new TextDecoder('utf-16le');
+
 function utf16le(bytes: Uint8Array): string {
-  return new TextDecoder('utf-16le').decode(bytes);
+  return UTF16LE.decode(bytes);
 }
 
 /**

@@ -337,3 +337,42 @@ describe('plugin through the Introspector', () => {
     }
   });
 });
+
+describe('corrupted metadata', () => {
+  it('only ever fails with IntrospectError (seeded byte mutations of every metadata structure)', () => {
+    let seed = 12345;
+    const random = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const regions = (fragmented: boolean) => [
+      [0, 512],
+      ...[0, 2, 3, 6].map((n) => [recordOffset(n, fragmented), 1024]),
+      [101 * CS, 16],
+      [102 * CS, 8],
+    ];
+    const outcomes = { ok: 0, refused: 0 };
+    for (const fragmented of [false, true]) {
+      const pristine = buildVolume({ fragmentedMft: fragmented, label: 'FUZZ' });
+      const areas = regions(fragmented);
+      for (let i = 0; i < 600; i++) {
+        const image = pristine.slice();
+        for (let k = 1 + random(3); k > 0; k--) {
+          const [start, length] = areas[random(areas.length)];
+          image[start + random(length)] = random(256);
+        }
+        const s = new BytesSource('fuzz.img', image);
+        try {
+          detectNtfs(s);
+          ntfsStatfs(s);
+          outcomes.ok++;
+        } catch (error) {
+          if (!(error instanceof IntrospectError)) throw new Error(`mutation ${i} (fragmented ${fragmented}) escaped as ${String(error)}`, { cause: error });
+          outcomes.refused++;
+        }
+      }
+    }
+    expect(outcomes.refused).toBeGreaterThan(100);
+    expect(outcomes.ok).toBeGreaterThan(100);
+  });
+});
