@@ -5,7 +5,6 @@ import { existsSync } from 'node:fs';
 import { IntrospectError, UsageError } from '../../errors.js';
 import { listDomains, findDomain, DEFAULT_LIBVIRT_DIR, type Domain } from '../../libvirt/domains.js';
 import type { ImageSpec } from '../../pipeline/introspector.js';
-import { readStats } from '../../source/source.js';
 import { dfGuest, dfJsonFilesystem, type DfEntry, type DfGuestReport } from '../../views/df.js';
 import { dfRow, dfTitle, type DfFormat } from '../../views/df-format.js';
 import type { CommandContext } from '../context.js';
@@ -226,11 +225,9 @@ export function register(program: Command, context: () => CommandContext): void 
     .action(async (args: string[]) => {
       const ctx = context();
       const options = parseDfArgs(args, Boolean(ctx.globals.json));
-      readStats.reset();
       const run = await runDf(options, ctx);
       ctx.io.stdout(run.stdout);
       if (run.stderr) ctx.io.stderr(run.stderr);
-      if (ctx.globals.stats) ctx.io.stderr(`introspect: read ${readStats.bytesRead} bytes in ${readStats.reads} reads\n`);
       if (run.exitCode !== 0) ctx.exitCode = run.exitCode;
     });
 }
