@@ -10,7 +10,7 @@ import type { Content, Guest, LogicalVolumeInfo, PhysicalVolumeInfo, SegmentInfo
 import type { Plugin } from '../../core/pipeline/plugin.js';
 import { MappedSource } from '../../core/source/derived-sources.js';
 import { VgLayout, type PvBinding } from './mapping.js';
-import { findPvLabel, stripUuid } from './ondisk.js';
+import { findPvLabel, PvHeaderError, stripUuid } from './ondisk.js';
 import { scanPv, type MetadataCopy, type PvScan } from './scan.js';
 import type { LvMetadata, VgMetadata } from './vg-metadata.js';
 
@@ -39,8 +39,9 @@ export const lvm2Plugin: Plugin = {
       try {
         label = findPvLabel(node.source);
       } catch (error) {
+        if (!(error instanceof PvHeaderError)) throw error;
         // A label with a valid checksum but a malformed pv_header: an LVM member we cannot use.
-        session.report('error', asIntrospectError(error, node.source.name, 'LVM2 pv_header'), node.device);
+        session.report('error', error, node.device);
         return { type: 'LVM2_member', plugin: LVM2_PLUGIN_NAME, role: 'volume-member', note: 'damaged: bad PV header' };
       }
       if (!label) return undefined;

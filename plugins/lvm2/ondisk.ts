@@ -104,6 +104,9 @@ export interface MdaHeader {
   raw_locns: RawLocn[];
 }
 
+/** A label whose checksum is right but whose pv_header cannot be used: the device is an LVM member, damaged. */
+export class PvHeaderError extends IntrospectError {}
+
 /** A guest-controlled 64-bit value as a JS number, refusing what cannot be an offset or size. */
 export function safeNumber(value: number | bigint, file: string, structure: string, offset: number, field: string): number {
   const n = typeof value === 'bigint' ? (value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : Infinity) : value;
@@ -134,7 +137,8 @@ export function stripUuid(uuid: string): string {
  * Find the LVM2 label in sectors 0..3 (lvm2 label.c _find_lvm_header): "LABELONE", sector_xl equal to
  * the sector it was found in, crc_xl over bytes 20..511 of the sector, type "LVM2 001". A label that
  * fails one of these is ignored, as lvm2 does. Returns undefined when there is no valid label;
- * throws IntrospectError when a valid label holds a malformed pv_header.
+ * throws PvHeaderError when a valid label holds a malformed pv_header (and IntrospectError when the
+ * device cannot be read).
  */
 export function findPvLabel(source: Source): PvLabel | undefined {
   const sectors = Math.min(LABEL_SCAN_SECTORS, Math.floor(source.size / SECTOR_SIZE));
@@ -158,20 +162,27 @@ function parsePvHeader(source: Source, block: Uint8Array, sector: number, offset
   const structure = 'LVM2 pv_header';
   const sectorOffset = sector * SECTOR_SIZE;
   if (offset_xl < 32 || offset_xl + PV_HEADER_FIXED + DISK_LOCN_SIZE > SECTOR_SIZE) {
-    throw new IntrospectError({ file: source.name, structure: 'LVM2 label_header', offset: sectorOffset + 20, reason: `offset_xl ${offset_xl} puts the pv_header outside the label sector` });
+    throw new PvHeaderError({ file: source.name, structure: 'LVM2 label_header', offset: sectorOffset + 20, reason: `offset_xl ${offset_xl} puts the pv_header outside the label sector` });
   }
   const ph = pv_header.parse(block, offset_xl);
-  const device_size = safeNumber(ph.device_size_xl, source.name, structure, sectorOffset + offset_xl + 32, 'device_size_xl');
+  const safe = (value: bigint, at: number, field: string): number => {
+    try {
+      return safeNumber(value, source.name, structure, at, field);
+    } catch (error) {
+      throw new PvHeaderError(error as IntrospectError);
+    }
+  };
+  const device_size = safe(ph.device_size_xl, sectorOffset + offset_xl + 32, 'device_size_xl');
   let at = offset_xl + PV_HEADER_FIXED;
   const readList = (what: string): DiskLocn[] => {
     const list: DiskLocn[] = [];
     for (;;) {
       if (at + DISK_LOCN_SIZE > SECTOR_SIZE) {
-        throw new IntrospectError({ file: source.name, structure, offset: sectorOffset + at, reason: `the ${what} list is not terminated within the label sector` });
+        throw new PvHeaderError({ file: source.name, structure, offset: sectorOffset + at, reason: `the ${what} list is not terminated within the label sector` });
       }
       const dl = disk_locn.parse(block, at);
-      const offset = safeNumber(dl.offset, source.name, structure, sectorOffset + at, `${what} offset`);
-      const size = safeNumber(dl.size, source.name, structure, sectorOffset + at + 8, `${what} size`);
+      const offset = safe(dl.offset, sectorOffset + at, `${what} offset`);
+      const size = safe(dl.size, sectorOffset + at + 8, `${what} size`);
       at += DISK_LOCN_SIZE;
       // text_label.c stops each list at the first entry whose offset is 0.
       if (offset === 0) return list;

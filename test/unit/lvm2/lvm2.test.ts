@@ -6,7 +6,7 @@ import { Introspector } from '../../../core/pipeline/introspector.js';
 import type { Guest, StorageNode } from '../../../core/pipeline/model.js';
 import { BytesSource } from '../../../core/source/derived-sources.js';
 import { lvm2Plugin } from '../../../plugins/lvm2/index.js';
-import { findPvLabel, formatLvmUuid, readMdaHeader, readMetadataText } from '../../../plugins/lvm2/ondisk.js';
+import { findPvLabel, formatLvmUuid, PvHeaderError, readMdaHeader, readMetadataText } from '../../../plugins/lvm2/ondisk.js';
 import { buildPv, lvmCrcBitwise, noise, vgText, type VgSpec } from './pv-image.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'introspect-lvm2-'));
@@ -335,7 +335,11 @@ describe('LVM2 label', () => {
     const view = new DataView(bytes.buffer);
     for (let at = 512 + 32 + 40; at + 16 <= 1024; at += 16) view.setBigUint64(at, 4096n, true); // no terminator
     view.setUint32(512 + 16, lvmCrcBitwise(bytes.subarray(512 + 20, 1024)), true);
+    expect(() => findPvLabel(new BytesSource('runaway.img', bytes))).toThrow(PvHeaderError);
     expect(() => findPvLabel(new BytesSource('runaway.img', bytes))).toThrow(/not terminated within the label sector/);
+    const guest = inspect(bytes);
+    expect(guest.nodes[0].content).toEqual({ type: 'LVM2_member', plugin: 'lvm2', role: 'volume-member', note: 'damaged: bad PV header' });
+    expect(guest.diagnostics.map((d) => [d.level, d.device, d.error.structure, d.error.offset])).toEqual([['error', '/dev/sda', 'LVM2 pv_header', 1024]]);
   });
 
   it('is not found on a short or blank device', () => {
