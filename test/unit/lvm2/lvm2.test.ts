@@ -339,7 +339,7 @@ describe('LVM2 label', () => {
     expect(() => findPvLabel(new BytesSource('runaway.img', bytes))).toThrow(/not terminated within the label sector/);
     const guest = inspect(bytes);
     expect(guest.nodes[0].content).toEqual({ type: 'LVM2_member', plugin: 'lvm2', role: 'volume-member', note: 'damaged: bad PV header' });
-    expect(guest.diagnostics.map((d) => [d.level, d.device, d.error.structure, d.error.offset])).toEqual([['error', '/dev/sda', 'LVM2 pv_header', 1024]]);
+    expect(guest.diagnostics.map((d) => [d.level, d.device, d.error.structure, d.error.offset])).toEqual([['error', '/dev/sda', 'LVM2 pv_header', 1016]]);
   });
 
   it('is not found on a short or blank device', () => {
