@@ -18,11 +18,13 @@ function file(name: string, bytes: Uint8Array): string {
   return path;
 }
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+async function runIn(cwd: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const io: CliIo & { out: string; err: string } = { out: '', err: '', interactive: false, stdout: (t) => void (io.out += t), stderr: (t) => void (io.err += t) };
-  const code = await runCli(args, io);
+  const code = await runCli(['--no-config', ...args], io, { cwd });
   return { code, out: io.out, err: io.err };
 }
+
+const run = (...args: string[]) => runIn(work, ...args);
 
 const mixed = file('mixed.img', buildMixedMbr());
 const gpt = file('gpt.img', buildGpt({
@@ -110,6 +112,17 @@ describe('introspect list', () => {
     const allowed = await run('list', '--json', '--allow-backing', baseDir, overlay);
     expect(allowed.err).toBe('');
     expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.out).partitions).toHaveLength(5);
+  });
+
+  it('reads relative image and --allow-backing paths from the working folder', async () => {
+    const doc = JSON.parse((await run('list', '--json', 'mixed.img')).out);
+    expect(doc.guest).toBe('mixed.img');
+    expect(doc.partitions).toHaveLength(5);
+    file('rel/bases/base.img', buildMixedMbr());
+    const overlay = file('rel/vms/overlay.qcow2', buildQcow2({ size: 16384 * 512, backing: { name: '../bases/base.img', format: 'raw' } }));
+    const allowed = await runIn(join(work, 'rel'), 'list', '--json', '--allow-backing', 'bases', overlay);
+    expect(allowed.err).toBe('');
     expect(JSON.parse(allowed.out).partitions).toHaveLength(5);
   });
 

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { ImageSpec } from '../../pipeline/introspector.js';
 import type { Guest } from '../../pipeline/model.js';
-import { readStats } from '../../source/source.js';
 import { listDocument, renderListText } from '../../views/list.js';
 import type { CommandContext } from '../context.js';
 
@@ -41,15 +41,14 @@ export function register(program: Command, context: () => CommandContext): void 
     .argument('[images...]', 'more disk images (after the -a ones; they take the last --format)')
     .action(async (images: string[], options: { json?: boolean }) => {
       const ctx = context();
-      const specs: ImageSpec[] = [...added, ...images.map((path) => ({ path, format }))];
+      // Relative paths are read from the context's folder (as every command does).
+      const specs: ImageSpec[] = [...added, ...images.map((path) => ({ path, format }))].map((s) => ({ ...s, path: resolve(ctx.cwd, s.path) }));
       if (specs.length === 0) throw new UsageError('list: no disk image given (use -a IMAGE or IMAGE)');
-      readStats.reset();
-      const introspector = await ctx.introspector({ allowBacking });
+      const introspector = await ctx.introspector({ allowBacking: allowBacking.map((dir) => resolve(ctx.cwd, dir)) });
       const guest = introspector.inspectGuest(specs);
       if (options.json || ctx.globals.json) ctx.io.stdout(JSON.stringify(listDocument(guest), null, 2) + '\n');
       else ctx.io.stdout(renderListText(guest));
       for (const line of diagnosticLines(guest)) ctx.io.stderr(line + '\n');
-      if (ctx.globals.stats) ctx.io.stderr(`introspect: read ${readStats.bytesRead} bytes in ${readStats.reads} reads\n`);
       if (guest.diagnostics.some((d) => d.level === 'error')) ctx.exitCode = 1;
     });
 }
