@@ -60,12 +60,22 @@ export function virtualWindow(vm: VirtualMemory, start: bigint, end: bigint): Ke
     const from = run.va < start ? start : run.va;
     const runEnd = run.va + BigInt(run.length);
     const to = runEnd > end ? end : runEnd;
-    // Read page by page so a page missing from the container only leaves that page zero.
-    for (let va = from; va < to; ) {
-      const pageEnd = (va | 0xfffn) + 1n;
-      const n = Number((pageEnd < to ? pageEnd : to) - va);
-      if (vm.isMapped(va, n)) bytes.set(vm.read(va, n, 'kernel virtual window'), Number(va - start));
-      va += BigInt(n);
+    // Whole pieces of the run at once; a piece with a page missing from the container is read
+    // page by page so only that page stays zero.
+    for (let piece = from; piece < to; ) {
+      const pieceEnd = piece + (1n << 24n) < to ? piece + (1n << 24n) : to;
+      const n = Number(pieceEnd - piece);
+      if (vm.isMapped(piece, n)) {
+        bytes.set(vm.read(piece, n, 'kernel virtual window'), Number(piece - start));
+      } else {
+        for (let va = piece; va < pieceEnd; ) {
+          const pageEnd = (va | 0xfffn) + 1n;
+          const m = Number((pageEnd < pieceEnd ? pageEnd : pieceEnd) - va);
+          if (vm.isMapped(va, m)) bytes.set(vm.read(va, m, 'kernel virtual window'), Number(va - start));
+          va += BigInt(m);
+        }
+      }
+      piece = pieceEnd;
     }
   }
   return bytesWindow(`${vm.name} [${hexBig(start)}-${hexBig(end)}]`, bytes, start, true);
