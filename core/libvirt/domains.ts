@@ -57,23 +57,44 @@ export function parseDomainXml(text: string, file: string): Domain {
   return { name, uuid, disks, skippedDisks, file };
 }
 
-/** Every domain defined in a folder (*.xml), sorted by name as virt-df lists them. */
-export function listDomains(dir: string = DEFAULT_LIBVIRT_DIR): Domain[] {
+/** Every domain defined in a folder (*.xml), sorted by name as virt-df lists them; unreadable files apart. */
+export function readDomains(dir: string = DEFAULT_LIBVIRT_DIR): { domains: Domain[]; errors: IntrospectError[] } {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new IntrospectError({ file: dir, structure: 'libvirt configuration folder', reason: 'not found (use --libvirt-dir, or -a IMAGE)' });
   }
-  const domains = readdirSync(dir)
+  const domains: Domain[] = [];
+  const errors: IntrospectError[] = [];
+  const files = readdirSync(dir)
     .filter((f) => f.endsWith('.xml'))
+    .sort()
     .map((f) => resolve(join(dir, f)))
-    .filter((f) => statSync(f).isFile())
-    .map((f) => parseDomainXml(readFileSync(f, 'utf8'), f));
-  return domains.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    .filter((f) => statSync(f).isFile());
+  for (const file of files) {
+    try {
+      domains.push(parseDomainXml(readFileSync(file, 'utf8'), file));
+    } catch (error) {
+      if (!(error instanceof IntrospectError)) throw error;
+      errors.push(error);
+    }
+  }
+  domains.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { domains, errors };
 }
 
-/** The domain with this name or UUID. */
+/** Every domain defined in a folder, sorted by name; the first unreadable definition is an error. */
+export function listDomains(dir: string = DEFAULT_LIBVIRT_DIR): Domain[] {
+  const { domains, errors } = readDomains(dir);
+  if (errors.length > 0) throw errors[0];
+  return domains;
+}
+
+/** The domain with this name or UUID (unreadable definitions are named when nothing matched). */
 export function findDomain(nameOrUuid: string, dir: string = DEFAULT_LIBVIRT_DIR): Domain {
-  const domains = listDomains(dir);
+  const { domains, errors } = readDomains(dir);
   const found = domains.find((d) => d.name === nameOrUuid) ?? domains.find((d) => d.uuid?.toLowerCase() === nameOrUuid.toLowerCase());
-  if (!found) throw new IntrospectError({ file: dir, structure: 'libvirt domain', reason: `no domain named ${nameOrUuid}` });
+  if (!found) {
+    const unreadable = errors.length > 0 ? ` (${errors.length} definition(s) could not be read: ${errors.map((e) => e.file).join(', ')})` : '';
+    throw new IntrospectError({ file: dir, structure: 'libvirt domain', reason: `no domain named ${nameOrUuid}${unreadable}` });
+  }
   return found;
 }

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { IntrospectError, UsageError } from '../../errors.js';
-import { listDomains, findDomain, DEFAULT_LIBVIRT_DIR, type Domain } from '../../libvirt/domains.js';
+import { readDomains, findDomain, DEFAULT_LIBVIRT_DIR, type Domain } from '../../libvirt/domains.js';
 import type { ImageSpec } from '../../pipeline/introspector.js';
 import { dfGuest, dfJsonFilesystem, type DfEntry, type DfGuestReport } from '../../views/df.js';
 import { dfRow, dfTitle, type DfFormat } from '../../views/df-format.js';
@@ -125,6 +125,8 @@ interface GuestPlan {
   uuid?: string;
   images: ImageSpec[];
   notes: string[];
+  /** The guest could not even be listed (unknown domain, unreadable definition). */
+  error?: IntrospectError;
 }
 
 const basename = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
@@ -158,12 +160,18 @@ export function planGuests(o: DfOptions): GuestPlan[] {
     return [{ name, uuid: o.drives.length === 1 && first.kind === 'd' ? uuid : undefined, images, notes }];
   }
   if (o.bare.length > 0) {
-    return o.bare.map((arg) => {
+    return o.bare.map((arg): GuestPlan => {
       if (arg.includes('/') || existsSync(arg)) return { name: basename(arg), images: [{ path: arg }], notes: [] };
-      return planFromDomain(findDomain(arg, o.libvirtDir));
+      try {
+        return planFromDomain(findDomain(arg, o.libvirtDir));
+      } catch (error) {
+        if (!(error instanceof IntrospectError)) throw error;
+        return { name: arg, images: [], notes: [], error };
+      }
     });
   }
-  return listDomains(o.libvirtDir).map(planFromDomain);
+  const { domains, errors } = readDomains(o.libvirtDir);
+  return [...domains.map(planFromDomain), ...errors.map((error): GuestPlan => ({ name: basename(error.file), images: [], notes: [], error }))];
 }
 
 export interface DfRun {
@@ -189,6 +197,7 @@ export async function runDf(o: DfOptions, ctx: CommandContext): Promise<DfRun> {
     for (const note of plan.notes) stderr += `introspect df: note: ${name}: ${note}\n`;
     let report: DfGuestReport;
     try {
+      if (plan.error) throw plan.error;
       report = dfGuest(introspector, introspector.inspectGuest(plan.images), name);
     } catch (error) {
       if (!(error instanceof IntrospectError)) throw error;

@@ -167,3 +167,19 @@ describe('introspect df with libvirt domains', () => {
     expect(r.err).toContain('no domain named nope');
   });
 });
+
+describe('introspect df: guests that cannot be listed', () => {
+  it('an unreadable domain definition or an unknown bare domain is an error; the other guests are reported', async () => {
+    const bad = mkdtempSync(join(tmpdir(), 'introspect-df-bad-'));
+    writeFileSync(join(bad, 'ok.xml'), `<domain><name>ok</name><devices><disk device='disk'><source file='${good}'/></disk></devices></domain>`);
+    writeFileSync(join(bad, 'broken.xml'), '<domain><name>broken</name>');
+    const all = await df(['--libvirt-dir', bad, '--csv']);
+    expect(all.out).toBe('VirtualMachine,Filesystem,1K-blocks,Used,Available,Use%\nok,/dev/sda,3524,2524,715,71.6\n');
+    expect(all.err).toMatch(/^introspect df: broken\.xml: .*broken\.xml: libvirt domain XML/m);
+    expect(all.code).toBe(1);
+    const bare = await df(['--libvirt-dir', bad, 'nosuchdomain', good, '--csv']);
+    expect(bare.out).toBe('VirtualMachine,Filesystem,1K-blocks,Used,Available,Use%\ngood.img,/dev/sda,3524,2524,715,71.6\n');
+    expect(bare.err).toContain('introspect df: nosuchdomain: ');
+    expect(bare.code).toBe(1);
+  });
+});
