@@ -347,7 +347,7 @@ describe('corrupted metadata', () => {
     };
     const regions = (fragmented: boolean) => [
       [0, 512],
-      ...[0, 2, 3, 6].map((n) => [recordOffset(n, fragmented), 1024]),
+      ...[0, 2, 3, 6].map((n) => [recordOffset(n, fragmented), 0x100]), // header, USA and attributes in use
       [101 * CS, 16],
       [102 * CS, 8],
     ];
@@ -372,7 +372,7 @@ describe('corrupted metadata', () => {
         }
       }
     }
-    expect(outcomes.refused).toBeGreaterThan(100);
-    expect(outcomes.ok).toBeGreaterThan(50); // the test also exercises mutations the reader tolerates
+    expect(outcomes.refused).toBeGreaterThan(150);
+    expect(outcomes.ok).toBeGreaterThan(500); // most single-byte changes hit bytes the reader does not depend on
   });
 });
