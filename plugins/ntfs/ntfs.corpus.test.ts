@@ -10,6 +10,7 @@ import { MappedSource, SliceSource } from '../../core/source/derived-sources.js'
 import type { Source } from '../../core/source/source.js';
 import { corpusAvailable, corpusFile, corpusRequired, readTruth } from '../../test/corpus/corpus.js';
 import { detectNtfs, ntfsStatfs } from './plugin.js';
+import { readNtfsGeometry } from './boot-sector.js';
 
 interface Area { image: string; image_offset_bytes: number; length_bytes: number }
 interface Location {
@@ -180,5 +181,45 @@ describe.skipIf(skipAll)('NTFS corpus: through the whole pipeline (inspectGuest 
     if (node.content?.type !== 'ntfs') return ctx.skip(`${device} is not NTFS`);
     expect(node.content.note).toMatch(/extends past the end/);
     expect(() => intro.statfs(node, session)).toThrow(IntrospectError);
+  });
+});
+
+describe.skipIf(skipAll)('NTFS corpus: mutated metadata of real volumes', () => {
+  it.for(cases(goodNtfs).filter(([image]) => !image.endsWith('.qcow2')))('%s %s: only IntrospectError escapes', ([, , i]) => {
+    const base = sourceAt(goodNtfs[i].fs.location)!;
+    const g = readNtfsGeometry(base);
+    const mft = g.mft_lcn * g.cluster_size;
+    // Boot sector, and the part in use of records 0 ($MFT), 3 ($Volume), 6 ($Bitmap).
+    const regions = [[0, 512], ...[0, 3, 6].map((n) => [mft + n * g.mft_record_size, 0x200])];
+    let seed = 777 + i;
+    const random = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    let refused = 0;
+    for (let round = 0; round < 200; round++) {
+      const patches = new Map<number, number>();
+      for (let k = 1 + random(3); k > 0; k--) {
+        const [start, length] = regions[random(regions.length)];
+        patches.set(start + random(length), random(256));
+      }
+      const mutated: Source = {
+        name: `${base.name} (mutated)`,
+        size: base.size,
+        read(offset, length, structure) {
+          const bytes = base.read(offset, length, structure).slice();
+          for (const [at, value] of patches) if (at >= offset && at < offset + length) bytes[at - offset] = value;
+          return bytes;
+        },
+      };
+      try {
+        detectNtfs(mutated);
+        ntfsStatfs(mutated);
+      } catch (error) {
+        if (!(error instanceof IntrospectError)) throw new Error(`round ${round}: escaped as ${String(error)}`, { cause: error });
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(10);
   });
 });
