@@ -5,7 +5,7 @@ import type { ImageOpenRequest, Introspector } from '../../core/pipeline/introsp
 import type { Plugin } from '../../core/pipeline/plugin.js';
 import type { Source } from '../../core/source/source.js';
 import { resolveBackingFile } from './backing.js';
-import { isQcow2, parseQcow2Header } from './header.js';
+import { INCOMPAT_CORRUPT, isQcow2, parseQcow2Header } from './header.js';
 import { Qcow2Source } from './qcow2-source.js';
 
 export { Qcow2Source } from './qcow2-source.js';
@@ -46,6 +46,19 @@ export const qcow2Plugin: Plugin = {
         return undefined;
       }
       return openQcow2(request);
+    });
+    // The open hook has no session; say what the header flags once the disk is in the guest.
+    introspector.hooks.expand.tap('qcow2', (node, session) => {
+      if (node.kind !== 'disk' || !(node.source instanceof Qcow2Source)) return;
+      for (let s: Source | undefined = node.source; s instanceof Qcow2Source; s = s.backing) {
+        if (s.header.incompatible_features & INCOMPAT_CORRUPT) {
+          session.report(
+            'warning',
+            new IntrospectError({ file: s.name, structure: 'qcow2 header incompatible_features', offset: 72, reason: 'qemu marked this image corrupt (bit 1): its tables may be inconsistent; run qemu-img check' }),
+            node.device,
+          );
+        }
+      }
     });
   },
 };

@@ -248,6 +248,15 @@ describe('qcow2 backing files and --format', () => {
     expect(thrown(() => introspector().openImage(path)).reason).toMatch(/backing chain longer than/);
   });
 
+  it('warns (once per image of the chain) when qemu marked an image corrupt', () => {
+    const path = write('flags/corrupt.qcow2', buildQcow2({ size: CS, incompatible_features: 1n << 1n }));
+    const guest = introspector().inspectGuest([{ path }]);
+    expect(guest.disks).toHaveLength(1);
+    expect(guest.diagnostics.map((d) => [d.level, d.device, d.error.structure])).toEqual([['warning', '/dev/sda', 'qcow2 header incompatible_features']]);
+    const clean = write('flags/clean.qcow2', buildQcow2({ size: CS }));
+    expect(introspector().inspectGuest([{ path: clean }]).diagnostics).toEqual([]);
+  });
+
   it('--format raw reads a qcow2 file as raw bytes; --format qcow2 refuses a raw file', () => {
     const q = write('fmt/a.qcow2', buildQcow2({ size: 4 * CS }));
     const raw = write('fmt/b.raw', new Uint8Array(4096));
