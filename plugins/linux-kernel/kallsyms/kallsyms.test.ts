@@ -134,6 +134,9 @@ describe('KallsymsTable lookups', () => {
     expect(table.nearest(TEXT64)?.symbol.name).toBe('_text');
     expect(table.lookup('no_such_symbol')).toBeUndefined();
     expect(table.all('_text')).toHaveLength(1);
+    expect(table.toProfileSymbols(['_stext', 'pcpu_var_1', 'missing'])).toEqual({ _stext: '0x' + TEXT64.toString(16), pcpu_var_1: '0x40' });
+    expect(Object.keys(table.toProfileSymbols()).length).toBe(new Set(table.names).size);
+    expect([...table].length).toBe(table.count);
   });
 });
 

@@ -89,6 +89,20 @@ export class KallsymsTable implements SymbolTable {
     return { symbol: this.at(lo), offset: address - a[lo] };
   }
 
+  /**
+   * Addresses for a profile's `symbols` record (core/profiles/types.ts ProfileData): "0x..." strings,
+   * since kernel addresses exceed 2^53. Only the named symbols, or every symbol when none are named.
+   */
+  toProfileSymbols(names?: readonly string[]): Record<string, string> {
+    const out: Record<string, string> = {};
+    const want = names ?? this.names;
+    for (const name of want) {
+      const address = this.lookup(name);
+      if (address !== undefined && !(name in out)) out[name] = '0x' + address.toString(16);
+    }
+    return out;
+  }
+
   *[Symbol.iterator](): IterableIterator<KallsymsSymbol> {
     for (let i = 0; i < this.names.length; i++) yield this.at(i);
   }
