@@ -155,7 +155,7 @@ export function x86_64Layout(memory: PhysicalMemory, info: VmcoreInfo, attempt: 
 }
 
 /** page_offset_base when a symbol table names it; else the first mapping of the direct-map region (it maps pa 0). */
-function x86_64DirectMap(ctx: KernelContext, la57: boolean): bigint {
+export function x86_64DirectMap(ctx: KernelContext, la57: boolean): bigint {
   const sym = ctx.symbol('page_offset_base');
   if (sym !== undefined && ctx.vm.isMapped(sym, 8)) return readPointer(ctx.vm, sym, 'page_offset_base');
   const regionStart = la57 ? 0xff11000000000000n : 0xffff888000000000n;

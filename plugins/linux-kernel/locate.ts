@@ -6,7 +6,10 @@ import type { KernelContext, KernelImageMap, VmcoreInfo } from '../../core/memor
 import type { PhysicalMemory } from '../../core/memory/types.js';
 import { bannerCandidates, chooseBanner, type BannerCandidate } from './banner.js';
 import { LinuxKernelContext } from './context.js';
-import { aarch64Layout, archOf, i386Layout, x86_64Layout, type Attempt, type Layout } from './layouts.js';
+import { aarch64Layout, archOf, DEFAULT_PHYSICAL_START, i386Layout, START_KERNEL_MAP, x86_64DirectMap, x86_64Layout, type Attempt, type Layout } from './layouts.js';
+import { PagedVirtualMemory } from './paging/paged-memory.js';
+import { x86_64Scheme } from './paging/scheme.js';
+import { utsnameCandidates, type UtsCandidate } from './utsname.js';
 import { bytesOf, readUpTo, scanPhysical } from './scan.js';
 import { parseVmcoreinfo, noteTextAt, MAX_VMCOREINFO_BYTES } from './vmcoreinfo.js';
 
@@ -63,6 +66,8 @@ export function locateKernel(memory: PhysicalMemory, options: LocateOptions = {}
     }
   }
   if (tried === 0) explain('VMCOREINFO: none in the container and no valid note in RAM');
+  const fromCpu = fromCpuState(memory, attempt, lines);
+  if (fromCpu) return fromCpu;
   throw new IntrospectError({
     file: memory.name,
     structure: 'Linux kernel',
@@ -133,4 +138,60 @@ function findBanner(memory: PhysicalMemory, image: KernelImageMap, layout: Layou
   }
   attempt.explain(chosen ? `linux_banner at physical 0x${chosen.physical.toString(16)}` : 'linux_banner: not found');
   return chosen;
+}
+
+/**
+ * No VMCOREINFO, but the dump recorded CR3/CR4 (qemu x86_64 cores): the kernel image is the first
+ * mapping of the __START_KERNEL_map region; init_uts_ns and linux_banner are found in it by scanning
+ * for a utsname and a banner that agree. Link-time _text is assumed at the default 16 MiB.
+ */
+function fromCpuState(memory: PhysicalMemory, attempt: Attempt, lines: string[]): LinuxKernelContext | undefined {
+  if (memory.archHint !== 'x86_64' || memory.cpus.length === 0) return undefined;
+  for (const [i, cpu] of memory.cpus.entries()) {
+    if (cpu.cr3 === undefined || cpu.cr4 === undefined) continue;
+    const la57 = (cpu.cr4 & (1n << 12n)) !== 0n;
+    const scheme = x86_64Scheme(la57);
+    const base = Number(cpu.cr3 & ~0xfffn);
+    for (const [root, source] of [[base, `CPU ${i} CR3`], [base & ~0x1000, `CPU ${i} CR3 (PTI user bit cleared)`]] as const) {
+      if (!memory.isPresent(root, 4096)) continue;
+      const vm = new PagedVirtualMemory(`${memory.name} [kernel VA]`, memory, scheme, root);
+      const first = [...vm.runs(START_KERNEL_MAP, START_KERNEL_MAP + (1n << 30n), 1)][0];
+      if (!first) continue;
+      const layoutless: Layout = {
+        arch: 'x86_64', vm, mode: scheme.mode, root, rootSource: source,
+        textVa: first.va, textPa: first.pa, imageLimit: START_KERNEL_MAP + (1n << 30n),
+        virtualShift: first.va - (START_KERNEL_MAP + DEFAULT_PHYSICAL_START),
+        physicalShift: BigInt(first.pa) - DEFAULT_PHYSICAL_START,
+        directMapBase: (ctx) => x86_64DirectMap(ctx, la57),
+        addressSpace: (r, name) => new PagedVirtualMemory(name ?? `${memory.name} [VA, root 0x${r.toString(16)}]`, memory, scheme, r),
+        uts: { sysname: '', nodename: '', release: '', version: '', machine: '', domainname: '' },
+        utsVa: 0n,
+        utsPa: 0,
+      };
+      const image = imageMap(layoutless);
+      const window = [{ start: image.physicalStart, end: image.physicalStart + image.size }];
+      const banners = [...bannerCandidates(memory, window)];
+      let best: { uts: UtsCandidate; banner: BannerCandidate } | undefined;
+      for (const uts of utsnameCandidates(memory, window)) {
+        const banner = banners.find((b) => b.release === uts.release && b.version === uts.version);
+        if (banner && (!best || (!/^#\d/.test(best.uts.version) && /^#\d/.test(uts.version)))) best = { uts, banner };
+      }
+      if (!best) {
+        attempt.explain(`x86_64 ${scheme.mode} root 0x${root.toString(16)} (${source}): no utsname and banner that agree inside the kernel image`);
+        continue;
+      }
+      const { physical: utsPa, ...uts } = best.uts;
+      const utsVa = image.virtualStart + BigInt(utsPa - image.physicalStart);
+      attempt.explain(`page tables: ${scheme.mode}, root 0x${root.toString(16)} from ${source}; kernel image at 0x${first.va.toString(16)}; init_uts_ns.name at 0x${utsVa.toString(16)} (scan)`);
+      return new LinuxKernelContext({
+        physical: memory, vm, arch: 'x86_64', release: uts.release, banner: best.banner.text,
+        bannerAddress: { physical: best.banner.physical, virtual: bannerVirtual(best.banner, image) },
+        pagingMode: scheme.mode, pageTableRoot: root, pageTableRootSource: source,
+        virtualShift: layoutless.virtualShift, physicalShift: layoutless.physicalShift, image,
+        utsname: uts, utsnameAddress: { physical: utsPa, virtual: utsVa },
+        directMapBase: layoutless.directMapBase, addressSpace: layoutless.addressSpace, explanation: lines,
+      });
+    }
+  }
+  return undefined;
 }

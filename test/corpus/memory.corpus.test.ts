@@ -8,7 +8,9 @@ import { openMemoryImage } from '../../core/memory/open.js';
 import { readPointer, readCString } from '../../core/memory/virtual.js';
 import { Introspector } from '../../core/pipeline/introspector.js';
 import { memoryContainersPlugin } from '../../plugins/memory-containers/index.js';
-import { locateKernel } from '../../plugins/linux-kernel/locate.js';
+import { locateKernel, vmcoreinfoNotesInRam } from '../../plugins/linux-kernel/locate.js';
+import { unameByScan } from '../../plugins/linux-kernel/uname.js';
+import type { PhysicalMemory } from '../../core/memory/types.js';
 import { PagedVirtualMemory } from '../../plugins/linux-kernel/paging/paged-memory.js';
 import { i386PaeScheme, i386Scheme, x86_64Scheme } from '../../plugins/linux-kernel/paging/scheme.js';
 import { corpusAvailable, corpusFile, corpusRequired, readTruth } from './corpus.js';
@@ -67,6 +69,38 @@ describe.skipIf(skip)('memory corpus', () => {
           const expected: Record<string, string> = { ...truth.uname, banner: truth.banner };
           for (const [key, value] of Object.entries(expected)) expect(doc[key], key).toBe(value);
           expect(Object.keys(doc)).toEqual(['sysname', 'nodename', 'release', 'version', 'machine', 'domainname', 'banner']);
+        });
+
+        it('the scan fallback alone (no VMCOREINFO, no page tables) finds the same utsname and banner', () => {
+          const found = unameByScan(memory());
+          expect(found).toBeDefined();
+          const { physical: _p, ...uts } = found!.uts;
+          void _p;
+          for (const [key, value] of Object.entries(truth.uname)) expect((uts as Record<string, string>)[key], key).toBe(value);
+          expect(found!.banner.text).toBe(truth.banner);
+        });
+
+        const opened = memory();
+        const hasCpuState = opened.cpus.length > 0 && opened.archHint === 'x86_64';
+        it.skipIf(!hasCpuState)('with VMCOREINFO hidden, x86_64 dumps with CPU state still give the kernel from CR3 alone', () => {
+          const real = memory();
+          const hidden = [...vmcoreinfoNotesInRam(real)].map((n) => n.physical!);
+          expect(hidden.length).toBeGreaterThan(0);
+          const blind: PhysicalMemory = {
+            name: real.name, format: real.format, ranges: real.ranges, cpus: real.cpus, archHint: real.archHint,
+            isPresent: (a, l) => real.isPresent(a, l),
+            read(a, l, s) {
+              const bytes = new Uint8Array(real.read(a, l, s));
+              for (const at of hidden) for (let i = Math.max(a, at - 24); i < Math.min(a + l, at); i++) bytes[i - a] = 0;
+              return bytes;
+            },
+          };
+          const kernel = locateKernel(blind);
+          expect(kernel.vmcoreinfo).toBeUndefined();
+          expect(kernel.utsname.nodename).toBe(truth.uname.nodename);
+          expect(kernel.banner).toBe(truth.banner);
+          expect(kernel.virtualShift).toBe(runtime.get('_stext')! - map.get('_stext')!);
+          expect(kernel.utsnameAddress.virtual).toBe(runtime.get('init_uts_ns'));
         });
 
         it('KASLR shifts, page-table root and symbol translations agree with the guest', () => {

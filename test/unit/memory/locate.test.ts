@@ -50,6 +50,23 @@ describe('locating an x86_64 kernel', () => {
     expect(kernel.pagingMode).toBe('x86_64-5level');
   });
 
+  it('without VMCOREINFO but with CR3 in the dump, finds the image in the kernel-map region and init_uts_ns in it', () => {
+    const k = x86_64Kernel(false, false);
+    const desc = new Uint8Array(0x1b8);
+    desc.set(qemuCpuState.build({ version: 1, size: 0x1b8, cr0: 0n, cr1: 0n, cr2: 0n, cr3: BigInt(k.root), cr4: 0n }));
+    const cpus = cpuStatesFromNotes(parseNotes(note('QEMU', 0, desc)));
+    const memory = new SegmentedPhysicalMemory('guest.elf', 'elf', [{ start: 0, end: k.ram.size, source: new BytesSource('guest.elf', k.ram.bytes), offset: 0 }], { cpus, archHint: 'x86_64' });
+    const kernel = locateKernel(memory);
+    expect(kernel.vmcoreinfo).toBeUndefined();
+    expect(kernel.utsname.nodename).toBe('test-guest');
+    expect(kernel.utsnameAddress).toEqual({ physical: k.utsPa, virtual: k.textVa + BigInt(k.utsPa - k.textPa) });
+    expect(kernel.banner).toBe(banner(VERSION));
+    expect(kernel.virtualShift).toBe(0x200000n);
+    expect(kernel.physicalShift).toBe(BigInt(k.textPa) - 0x1000000n);
+    expect(kernel.pageTableRoot).toBe(k.root);
+    expect(kernel.directMapBase).toBe(k.dmBase);
+  });
+
   it('without VMCOREINFO, uname falls back to pairing utsname with a banner of the same release and version', () => {
     const k = x86_64Kernel(false, false);
     const memory = new RawPhysicalMemory(new BytesSource('guest.raw', k.ram.bytes));
