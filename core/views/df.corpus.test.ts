@@ -95,6 +95,13 @@ describe.skipIf(!run)('df against the corpus truth', () => {
         });
       }
 
+      if (truth.kind === 'good') {
+        it('a good image reads without errors or warnings', () => {
+          const report = reportFor(file, truth);
+          expect(report.problems.map((p) => `${p.level}: ${p.error.message}`)).toEqual([]);
+        });
+      }
+
       it('reports no filesystem the truth does not list', () => {
         const report = reportFor(file, truth);
         const listed = new Set((truth.filesystems ?? []).map((f) => f.virt_df_device));

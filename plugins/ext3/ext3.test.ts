@@ -271,3 +271,24 @@ describe('ext revision profiles', () => {
     expect(revisionConstants(1, 0)).toEqual({});
   });
 });
+
+describe('ext mount-state warnings', () => {
+  it('needs_recovery, pending orphans and the error state are warnings; the figures are still computed', async () => {
+    const { Introspector } = await import('../../core/pipeline/introspector.js');
+    const { ext3Plugin } = await import('./index.js');
+    const bytes = buildExt({ ...ext4OneK, incompat: (ext4OneK.incompat ?? 0) | 0x4 });
+    const view = new DataView(bytes.buffer);
+    view.setUint32(SUPERBLOCK_OFFSET + 0xe8, 12, true); // s_last_orphan
+    view.setUint16(SUPERBLOCK_OFFSET + 0x3a, 0x3, true); // s_state: valid | error
+    const introspector = new Introspector().use(ext3Plugin);
+    const node = { device: '/dev/sda', kind: 'disk' as const, source: source(bytes), depth: 0, content: detectExt(source(bytes)).content };
+    const guest = { name: 'g', images: [], disks: [], nodes: [], volumeGroups: [], logicalVolumes: [], diagnostics: [] as { level: string; error: IntrospectError }[] };
+    const session = { guest, introspector, addNode: () => node, report: (level: 'warning' | 'error', error: IntrospectError) => void guest.diagnostics.push({ level, error }) };
+    expect(introspector.statfs(node, session as never)?.blocks).toBe(3524);
+    expect(guest.diagnostics.map((d) => [d.level, d.error.structure])).toEqual([
+      ['warning', 'ext superblock s_feature_incompat'],
+      ['warning', 'ext superblock s_last_orphan'],
+      ['warning', 'ext superblock s_state'],
+    ]);
+  });
+});

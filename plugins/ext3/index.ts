@@ -3,7 +3,9 @@
 // util-linux libblkid/src/superblocks/ext.c.
 import type { Plugin } from '../../core/pipeline/plugin.js';
 import { detectExt } from './detect.js';
+import { mountStateWarnings } from './mount-state.js';
 import { extStatfs } from './statfs.js';
+import { readSuperBlock } from './superblock.js';
 
 export const EXT_TYPES: readonly string[] = ['ext2', 'ext3', 'ext4', 'ext4dev'];
 
@@ -15,9 +17,12 @@ export const ext3Plugin: Plugin = {
       if (problem) session.report(problem.level, problem.error, node.device);
       return content;
     });
-    introspector.hooks.statfs.tap('ext3', (node) => {
+    introspector.hooks.statfs.tap('ext3', (node, session) => {
       if (node.content?.plugin !== 'ext3' || !EXT_TYPES.includes(node.content.type)) return undefined;
-      return extStatfs(node.source);
+      const stats = extStatfs(node.source);
+      const found = readSuperBlock(node.source);
+      if (found) for (const warning of mountStateWarnings(found.sb, node.source)) session.report('warning', warning, node.device);
+      return stats;
     });
   },
 };

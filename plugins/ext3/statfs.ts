@@ -17,21 +17,30 @@ import {
   type ExtSuperBlock,
 } from './superblock.js';
 
-/** Every group descriptor, read block by block from where descriptor_loc() puts them. */
+/** Bytes per read when descriptor blocks are contiguous (bounded so a huge table is read in pieces). */
+const DESCRIPTOR_READ_CHUNK = 1 << 20;
+
+/** Every group descriptor, read from where descriptor_loc() puts them (contiguous runs in one read). */
 export function readGroupDescriptors(source: Source, sb: ExtSuperBlock, geo: ExtGeometry): GroupCounts[] {
   const groups: GroupCounts[] = [];
-  for (let nr = 0; nr < geo.gdbCount; nr++) {
+  const blocksPerRead = Math.max(1, Math.floor(DESCRIPTOR_READ_CHUNK / geo.blockSize));
+  for (let nr = 0; nr < geo.gdbCount; ) {
     const block = descriptorBlock(sb, geo, nr);
+    let run = 1;
+    while (run < blocksPerRead && nr + run < geo.gdbCount && descriptorBlock(sb, geo, nr + run) === block + run) run++;
     const offset = block * geo.blockSize;
-    if (offset + geo.blockSize > source.size) {
-      throw new IntrospectError({ file: source.name, structure: `ext group descriptor block ${nr}`, offset, reason: `block ${block} lies past the end of the device` });
+    const structure = `ext group descriptor block ${nr}`;
+    if (offset + run * geo.blockSize > source.size) {
+      throw new IntrospectError({ file: source.name, structure, offset, reason: `block ${block} lies past the end of the device` });
     }
-    const bytes = source.read(offset, geo.blockSize, `ext group descriptor block ${nr}`);
-    for (let i = 0; i < geo.descPerBlock && groups.length < geo.groupCount; i++) {
+    const bytes = source.read(offset, run * geo.blockSize, structure);
+    const count = Math.min(run * geo.descPerBlock, geo.groupCount - groups.length);
+    for (let i = 0; i < count; i++) {
       const desc = decodeGroupDesc(bytes, i * geo.descSize, geo.descSize);
       if (!desc) throw new IntrospectError({ file: source.name, structure: `ext group descriptor ${groups.length}`, offset: offset + i * geo.descSize, reason: 'descriptor cannot be decoded' });
       groups.push(desc);
     }
+    nr += run;
   }
   return groups;
 }
