@@ -15,6 +15,12 @@ import type { LvMetadata, SegmentArea, SegmentMetadata, VgMetadata } from './vg-
 /** An LV built on LVs built on LVs... deeper than this is refused. */
 export const MAX_LV_NESTING = 8;
 
+/**
+ * Segment types laid out as dm-stripe lays out chunks: striped/linear, and raid0 over its data
+ * images (md raid0 with equal members is the same round-robin of chunks: linux drivers/md/raid0.c).
+ */
+const STRIPE_TYPES = new Set(['striped', 'linear', 'raid0', 'raid0_meta']);
+
 /** Segment types whose images / legs all hold the same data: read through one of them. */
 const IMAGE_TYPES = new Set(['mirror', 'raid1']);
 
@@ -108,7 +114,8 @@ export class VgLayout {
 
   private segmentUnreadable(seg: SegmentMetadata, stack: Set<string>, v: Verdict): string | undefined {
     if (seg.extent_count === 0) return `not readable: ${seg.key} has no extents`;
-    if (seg.type === 'striped' || seg.type === 'linear') {
+    if (STRIPE_TYPES.has(seg.type)) {
+      if (seg.data_offset) return `not readable: ${seg.type} with data_offset (reshape)`;
       const n = seg.areas.length;
       if (n === 0) return `not readable: ${seg.key} has no stripes`;
       if (seg.extent_count % n !== 0) return `not readable: ${seg.key}: ${seg.extent_count} extents do not divide into ${n} stripes`;

@@ -71,6 +71,27 @@ describe('LVM2 LV mapping', () => {
     expect(plan(lvs('merging_store'), 'origin')).toMatchObject({ readable: false, note: 'not readable: snapshot merge in progress' });
   });
 
+  it('reads raid0 over its images with the same chunk rule as striped', () => {
+    const lvs = (type: string): LvSpec[] => [
+      lv('r0', [{ start: 0, count: 4, type, raids: type === 'raid0' ? ['r0_rimage_0', 'r0_rimage_1'] : ['r0_rmeta_0', 'r0_rimage_0', 'r0_rmeta_1', 'r0_rimage_1'], extra: 'stripe_size = 2' }]),
+      lv('r0_rimage_0', [{ start: 0, count: 2, stripes: ['pv0', 50] }], false),
+      lv('r0_rimage_1', [{ start: 0, count: 2, stripes: ['pv0', 44] }], false),
+      lv('r0_rmeta_0', [{ start: 0, count: 1, stripes: ['pv0', 60] }], false),
+      lv('r0_rmeta_1', [{ start: 0, count: 1, stripes: ['pv0', 61] }], false),
+    ];
+    const S = 2 * 512;
+    const expected = new Uint8Array(4 * E);
+    for (let c = 0; c < (4 * E) / S; c++) {
+      const from = PE_START_SECTORS * 512 + (c % 2 === 0 ? 50 : 44) * E + Math.floor(c / 2) * S;
+      expected.set(pvBytes.subarray(from, from + S), c * S);
+    }
+    // vgText writes raid0_meta's list as "raids"; lvm2 writes plain raid0 as "raid0_lvs" - both are read.
+    const raid0 = lvs('raid0').map((l) => ({ ...l, segments: l.segments.map((s) => (s.raids && s.type === 'raid0' ? { ...s, raids: undefined, extra: `${s.extra}\nraid0_lvs = ["r0_rimage_0", "r0_rimage_1"]` } : s)) }));
+    expect(Buffer.from(read(raid0, 'r0')).equals(Buffer.from(expected))).toBe(true);
+    expect(Buffer.from(read(lvs('raid0_meta'), 'r0')).equals(Buffer.from(expected))).toBe(true);
+    expect(plan(lvs('raid5'), 'r0')).toMatchObject({ readable: false, note: 'not readable: raid5' });
+  });
+
   it('reads a "zero" segment as zeros', () => {
     const lvs = [lv('z', [{ start: 0, count: 1, stripes: ['pv0', 3] }, { start: 1, count: 1, type: 'zero' }])];
     const bytes = read(lvs, 'z');
