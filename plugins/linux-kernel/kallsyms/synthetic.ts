@@ -3,6 +3,7 @@
 // The token compression is a small version of optimize_token_table(): characters used by names keep
 // their own slot, free slots get the most frequent adjacent pair.
 
+import { bitmatch } from '../../../core/bitsyntax/index.js';
 import { encodeEntry } from './names.js';
 import type { KallsymsEncoding } from './addresses.js';
 
@@ -23,6 +24,16 @@ export interface SyntheticKallsyms {
   tokens: string[];
 }
 
+/** The integer cells of the tables (.short, .long, .quad in write_src's output), per byte order. */
+function cells(E: 'little' | 'big') {
+  return {
+    2: bitmatch(`v : 16 : endian(E)`, { E }),
+    4: bitmatch(`v : 32 : endian(E)`, { E }),
+    8: bitmatch(`v : 64 : endian(E)`, { E }),
+  };
+}
+const CELLS = { little: cells('little'), big: cells('big') };
+
 class Emitter {
   private buf = new Uint8Array(1 << 16);
   length = 0;
@@ -40,14 +51,10 @@ class Emitter {
     this.buf.set(b, this.length);
     this.length += b.length;
   }
-  int(value: bigint | number, width: number): void {
-    let v = BigInt.asUintN(width * 8, BigInt(value));
-    const out = new Array<number>(width);
-    for (let i = 0; i < width; i++) {
-      out[this.le ? i : width - 1 - i] = Number(v & 0xffn);
-      v >>= 8n;
-    }
-    this.bytes(out);
+  int(value: bigint | number, width: 2 | 4 | 8): void {
+    const v = BigInt.asUintN(width * 8, BigInt(value));
+    const c = CELLS[this.le ? 'little' : 'big'];
+    this.bytes(width === 8 ? c[8].build({ v }) : c[width].build({ v: Number(v) }));
   }
   align(a: number): void {
     while (this.length % a) this.bytes([0]);
