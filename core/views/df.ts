@@ -86,13 +86,14 @@ function sessionFor(introspector: Introspector, guest: Guest): InspectSession {
 export function dfGuest(introspector: Introspector, guest: Guest, name: string = guest.name): DfGuestReport {
   const report: DfGuestReport = { name, filesystems: [], skipped: [], problems: [] };
   const session = sessionFor(introspector, guest);
-  const failedDevices = new Set(guest.diagnostics.filter((d) => d.level === 'error' && d.device).map((d) => d.device));
+  // Devices a problem was already reported for: an "unknown" note would only repeat it.
+  const failedDevices = new Set(guest.diagnostics.filter((d) => d.device).map((d) => d.device));
   for (const node of dfOrder(guest, guest.nodes)) {
     if (!node.content || isContainer(node, guest)) continue;
     const { type, label, uuid, note, role } = node.content;
     const entry: DfEntry = { device: node.device, type, label, uuid };
     if (role !== 'filesystem') {
-      // virt-df skips swap, LUKS, unknown: name them unless the device already failed with an error.
+      // virt-df skips swap, LUKS, unknown: name them unless a problem was already reported for the device.
       if (type === 'unknown' && failedDevices.has(node.device)) continue;
       entry.note = note ?? (type === 'unknown' ? 'no filesystem recognised' : `${type}: not a filesystem`);
       report.skipped.push(entry);
