@@ -43,16 +43,22 @@ export class SegmentedPhysicalMemory implements PhysicalMemory {
   private readonly segments: PhysicalSegment[];
 
   constructor(readonly name: string, readonly format: string, segments: readonly PhysicalSegment[], extras: PhysicalMemoryExtras = {}) {
-    this.segments = segments.filter((s) => s.end > s.start).sort((a, b) => a.start - b.start);
-    for (let i = 1; i < this.segments.length; i++) {
-      if (this.segments[i].start < this.segments[i - 1].end) {
-        throw new IntrospectError({
-          file: name,
-          structure: `${format} memory segment`,
-          offset: this.segments[i].start,
-          reason: `segment at physical 0x${this.segments[i].start.toString(16)} overlaps the previous one (ends 0x${this.segments[i - 1].end.toString(16)})`,
-        });
+    // Overlaps happen in real cores (/proc/vmcore repeats the kernel text in its own PT_LOAD): they
+    // hold the same memory, so the segment starting first keeps the overlap and the other is trimmed.
+    const sorted = segments
+      .map((s, order) => ({ s, order }))
+      .filter(({ s }) => s.end > s.start)
+      .sort((a, b) => a.s.start - b.s.start || a.order - b.order)
+      .map(({ s }) => ({ ...s }));
+    this.segments = [];
+    for (const seg of sorted) {
+      const prev = this.segments[this.segments.length - 1];
+      if (prev && seg.start < prev.end) {
+        if (seg.end <= prev.end) continue;
+        seg.offset += prev.end - seg.start;
+        seg.start = prev.end;
       }
+      this.segments.push(seg);
     }
     const ranges: PhysicalRange[] = [];
     for (const s of this.segments) {

@@ -124,6 +124,12 @@ describe('ELF core container', () => {
     expectAbsent(memory, 0x21000);
   });
 
+  it('accepts overlapping PT_LOADs (vmcore repeats kernel text) and keeps one copy', () => {
+    const memory = open(elfCore({ machine: 62, loads: [{ paddr: 0x1000, data: low.subarray(0x1000, 0x3000) }, { paddr: 0, data: low }], notes }));
+    expect(memory.ranges).toEqual([{ start: 0, end: 0xa0000 }]);
+    expect(memory.read(0xff0, 0x2020)).toEqual(low.subarray(0xff0, 0x3010));
+  });
+
   it('refuses a truncated segment with the program header named', () => {
     const bytes = elfCore({ machine: 62, loads: [{ paddr: 0, data: low }], notes });
     expect(() => open(bytes.subarray(0, bytes.length - 100))).toThrow(/ELF program header 1.*past the end/);
