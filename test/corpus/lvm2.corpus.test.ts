@@ -3,7 +3,7 @@
  * read through our LV mapping hold the filesystems the truth describes (superblock magic, UUID, label
  * read directly from the LV). The bad image is handled as its truth's bad_input says.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinPlugins } from '../../core/builtin-plugins.js';
 import { Introspector } from '../../core/pipeline/introspector.js';
 import type { Guest, StorageNode } from '../../core/pipeline/model.js';
@@ -98,9 +98,15 @@ function expectedStripes(devices: string, map: TruthLvm['device_map_at_build']):
 }
 
 function checkGoodLvmGuest(truthFile: string): void {
-  const truth = readTruth<Truth>(truthFile);
-  const lvm = truth.lvm!;
-  const guest = inspect(truth);
+  // Loaded in beforeAll so that a skipped suite never touches the (missing) corpus.
+  let truth: Truth;
+  let lvm: TruthLvm;
+  let guest: Guest;
+  beforeAll(() => {
+    truth = readTruth<Truth>(truthFile);
+    lvm = truth.lvm!;
+    guest = inspect(truth);
+  });
 
   it('assembles the VG as vgs reported it', () => {
     expect(guest.volumeGroups.map((vg) => ({ name: vg.name, uuid: vg.uuid, extentSize: vg.extentSize, seqno: vg.seqno, pvCount: vg.pvs.length }))).toEqual([{
@@ -176,10 +182,16 @@ describe.skipIf(skip)('LVM2 corpus: gpt-mixed.img (PV in a GPT partition)', () =
 });
 
 describe.skipIf(skip)('LVM2 corpus: lvm-badcrc.img (mda_header checksum inverted)', () => {
-  const truth = readTruth<Truth>('disk/lvm-badcrc.img.truth.json');
-  const guest = inspect(truth);
-  const corruption = truth.bad_input!.corruption;
-  const lostVg = truth.bad_input!.reference_before_corruption.lvm.vg;
+  let truth: Truth;
+  let guest: Guest;
+  let corruption: NonNullable<Truth['bad_input']>['corruption'];
+  let lostVg: { vg_name: string; vg_seqno: string };
+  beforeAll(() => {
+    truth = readTruth<Truth>('disk/lvm-badcrc.img.truth.json');
+    guest = inspect(truth);
+    corruption = truth.bad_input!.corruption;
+    lostVg = truth.bad_input!.reference_before_corruption.lvm.vg;
+  });
 
   it('finds the PV label but rejects the metadata area, naming device, structure, offset and both checksums', () => {
     expect(guest.nodes[0].content).toMatchObject({ type: 'LVM2_member', note: `damaged: no valid copy of the VG metadata (VG ${lostVg.vg_name})` });
