@@ -19,8 +19,8 @@ const DUMP_DH_COMPRESSED_SNAPPY = 0x4;
 const DUMP_DH_COMPRESSED_ZSTD = 0x20;
 const PAGE_DESC_SIZE = 24;
 const MAX_META_BYTES = 64 << 20;
-/** Decompressed pages kept (block_size each, 4-64 KiB). */
-const PAGE_CACHE_SIZE = 256;
+/** Bytes of decompressed pages kept: scans revisit the kernel image after finding VMCOREINFO. */
+const PAGE_CACHE_BYTES = 64 << 20;
 
 export function isKdump(file: Source): boolean {
   if (isFlattened(file)) return true;
@@ -151,7 +151,7 @@ export class KdumpPhysicalMemory implements PhysicalMemory {
     if (page.length !== this.blockSize) {
       throw new IntrospectError({ file: this.name, structure: where, offset, reason: `page holds ${page.length} bytes, expected ${this.blockSize}` });
     }
-    if (this.cache.size >= PAGE_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as number);
+    if (this.cache.size * this.blockSize >= PAGE_CACHE_BYTES) this.cache.delete(this.cache.keys().next().value as number);
     this.cache.set(pfn, page);
     return page;
   }
