@@ -174,25 +174,30 @@ export function planGuests(o: DfOptions): GuestPlan[] {
   return [...domains.map(planFromDomain), ...errors.map((error): GuestPlan => ({ name: basename(error.file), images: [], notes: [], error }))];
 }
 
-export interface DfRun {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
+/** Where runDf writes; each guest's lines are written as soon as the guest is done. */
+export interface DfOutput {
+  stdout(text: string): void;
+  stderr(text: string): void;
 }
 
 function describe(entry: DfEntry): string {
   return entry.note ?? entry.type;
 }
 
-/** Run df over the planned guests (one after the other: every read is a synchronous metadata read). */
-export async function runDf(o: DfOptions, ctx: CommandContext): Promise<DfRun> {
+/**
+ * Run df over the planned guests, one after the other (every read is a synchronous metadata read),
+ * writing each guest's rows as soon as it is done. Returns the exit code (1 if anything failed).
+ */
+export async function runDf(o: DfOptions, ctx: CommandContext, output: DfOutput): Promise<number> {
   const format: DfFormat = { human: o.human, inodes: o.inodes, csv: o.csv };
-  let stdout = o.json ? '' : dfTitle(format);
-  let stderr = '';
   let exitCode = 0;
   const json = { filesystems: [] as ReturnType<typeof dfJsonFilesystem>[], skipped: [] as object[], errors: [] as object[] };
   const introspector = await ctx.introspector();
-  for (const plan of planGuests(o)) {
+  const plans = planGuests(o);
+  if (!o.json) output.stdout(dfTitle(format));
+  for (const plan of plans) {
+    let stdout = '';
+    let stderr = '';
     const name = o.uuid && plan.uuid ? plan.uuid : plan.name;
     for (const note of plan.notes) stderr += `introspect df: note: ${name}: ${note}\n`;
     let report: DfGuestReport;
@@ -217,9 +222,11 @@ export async function runDf(o: DfOptions, ctx: CommandContext): Promise<DfRun> {
       stderr += `introspect df: ${problem.level === 'warning' ? 'warning: ' : ''}${where}: ${problem.error.message}\n`;
       if (o.json) json.errors.push({ guest: name, device: problem.device ?? null, level: problem.level, error: problem.error.toJSON() });
     }
+    if (stdout) output.stdout(stdout);
+    if (stderr) output.stderr(stderr);
   }
-  if (o.json) stdout = JSON.stringify(json, null, 2) + '\n';
-  return { stdout, stderr, exitCode };
+  if (o.json) output.stdout(JSON.stringify(json, null, 2) + '\n');
+  return exitCode;
 }
 
 export function register(program: Command, context: () => CommandContext): void {
@@ -234,9 +241,7 @@ export function register(program: Command, context: () => CommandContext): void 
     .action(async (args: string[]) => {
       const ctx = context();
       const options = parseDfArgs(args, Boolean(ctx.globals.json));
-      const run = await runDf(options, ctx);
-      ctx.io.stdout(run.stdout);
-      if (run.stderr) ctx.io.stderr(run.stderr);
-      if (run.exitCode !== 0) ctx.exitCode = run.exitCode;
+      const exitCode = await runDf(options, ctx, ctx.io);
+      if (exitCode !== 0) ctx.exitCode = exitCode;
     });
 }
