@@ -3,6 +3,7 @@
 
 import type { KernelContext } from '../../../core/memory/kernel.js';
 import type { KallsymsTable } from '../kallsyms/symbols.js';
+import { lazyVirtualWindow } from '../kallsyms/vmcoreinfo.js';
 import { virtualWindow } from '../kallsyms/window.js';
 import { findBtf, type FoundBtf } from './find.js';
 
@@ -20,9 +21,11 @@ export function findKernelBtf(kernel: KernelContext, kallsyms?: KallsymsTable): 
   const start = kallsyms?.lookup('__start_BTF') ?? kernel.symbol('__start_BTF');
   const stop = kallsyms?.lookup('__stop_BTF') ?? kernel.symbol('__stop_BTF');
   const begin = kernel.image.virtualStart;
-  const window = virtualWindow(kernel.vm, begin, begin + BigInt(kernel.image.size));
-  if (start !== undefined && stop !== undefined && start >= begin && stop > start) {
+  const end = begin + BigInt(kernel.image.size);
+  if (start !== undefined && stop !== undefined && start >= begin && stop > start && stop <= end) {
+    // Read just the section, not the whole image.
+    const window = lazyVirtualWindow(kernel.vm, start, Number(stop - start));
     return findBtf(window, { start, stop, pointerSize: kernel.vm.pointerSize });
   }
-  return findBtf(window, { pointerSize: kernel.vm.pointerSize });
+  return findBtf(virtualWindow(kernel.vm, begin, end), { pointerSize: kernel.vm.pointerSize });
 }
