@@ -19,6 +19,8 @@ const DUMP_DH_COMPRESSED_SNAPPY = 0x4;
 const DUMP_DH_COMPRESSED_ZSTD = 0x20;
 const PAGE_DESC_SIZE = 24;
 const MAX_META_BYTES = 64 << 20;
+/** One bitmap of 1 GiB covers 2^33 pages (32 TiB of 4 KiB pages). */
+const MAX_BITMAP_BYTES = 1 << 30;
 /** Bytes of decompressed pages kept: scans revisit the kernel image after finding VMCOREINFO. */
 const PAGE_CACHE_BYTES = 64 << 20;
 
@@ -81,6 +83,9 @@ export class KdumpPhysicalMemory implements PhysicalMemory {
     if (!Number.isSafeInteger(maxMapnr) || maxMapnr > bitmapBytes * 8) maxMapnr = bitmapBytes * 8;
     this.maxMapnr = maxMapnr;
     const bitmapStart = (1 + h.sub_hdr_size) * bs;
+    if (bitmapStart + h.bitmap_blocks * bs > file.size || bitmapBytes > MAX_BITMAP_BYTES) {
+      throw new IntrospectError({ file: file.name, structure: 'kdump disk_dump_header', offset: 436, reason: `${h.bitmap_blocks} bitmap blocks of ${bs} bytes do not fit in the ${file.size}-byte dump` });
+    }
     // The second bitmap marks the pages that were dumped; the first only says what RAM existed.
     this.bitmap = file.read(bitmapStart + bitmapBytes, Math.ceil(maxMapnr / 8), 'kdump dumpable-page bitmap');
     this.descOffset = bitmapStart + h.bitmap_blocks * bs;

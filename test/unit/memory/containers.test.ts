@@ -234,6 +234,12 @@ describe('kdump-compressed container', () => {
     });
   }
 
+  it('refuses bitmaps that claim more blocks than the file holds', () => {
+    const bytes = new Uint8Array(normal);
+    new DataView(bytes.buffer).setUint32(436, 2 ** 31, true);
+    expect(() => open(bytes)).toThrow(/bitmap blocks .* do not fit/);
+  });
+
   it('refuses a corrupt zlib page, naming the pfn', () => {
     const broken = kdumpNormal([{ pfn: 2, data: filled(BS, 9), compression: 'zlib' }], 8, '', new Uint8Array(0));
     const descAt = 4 * BS;
