@@ -3,6 +3,7 @@
  * read through our LV mapping hold the filesystems the truth describes (superblock magic, UUID, label
  * read directly from the LV). The bad image is handled as its truth's bad_input says.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinPlugins } from '../../core/builtin-plugins.js';
 import { Introspector } from '../../core/pipeline/introspector.js';
@@ -29,8 +30,17 @@ interface TruthSegment {
   devices: string;
 }
 
+interface TruthLayoutSegment {
+  lv_start_bytes: number;
+  size_bytes: number;
+  stripes: number;
+  stripe_size_bytes: number;
+  areas: { image: string; image_offset_bytes: number; length_bytes: number }[];
+}
+
 interface TruthLvm {
   device_map_at_build: Record<string, { virt_df_device: string }>;
+  layout: { lvs: Record<string, { virt_df_device: string; size_bytes: number; segments: TruthLayoutSegment[] }> };
   vg: { vg_name: string; vg_uuid: string; vg_extent_size: string; vg_seqno: string; pv_count: string; lv_count: string };
   pvs: TruthPv[];
   lv_segments: TruthSegment[];
@@ -97,6 +107,38 @@ function expectedStripes(devices: string, map: TruthLvm['device_map_at_build']):
   });
 }
 
+function readImage(image: string, offset: number, length: number): Uint8Array {
+  const fd = openSync(corpusFile(`disk/${image}`), 'r');
+  try {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) done += readSync(fd, out, done, length - done, offset + done);
+    return out;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The LV's bytes as the truth's layout places them (the builder wrote the filesystem there): linear
+ * areas in order; striped: chunk c of stripe_size bytes in area c % stripes at (c // stripes) * stripe_size.
+ */
+function bytesFromTruthLayout(segments: TruthLayoutSegment[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  for (const seg of segments) {
+    if (seg.stripes === 1) {
+      out.set(readImage(seg.areas[0].image, seg.areas[0].image_offset_bytes, seg.size_bytes), seg.lv_start_bytes);
+      continue;
+    }
+    const S = seg.stripe_size_bytes;
+    for (let c = 0; c * S < seg.size_bytes; c++) {
+      const area = seg.areas[c % seg.stripes];
+      out.set(readImage(area.image, area.image_offset_bytes + Math.floor(c / seg.stripes) * S, S), seg.lv_start_bytes + c * S);
+    }
+  }
+  return out;
+}
+
 function checkGoodLvmGuest(truthFile: string): void {
   // Loaded in beforeAll so that a skipped suite never touches the (missing) corpus.
   let truth: Truth;
@@ -161,6 +203,15 @@ function checkGoodLvmGuest(truthFile: string): void {
       } else {
         expect(extIdentity(node!)).toEqual({ magic: 0xef53, uuid: fs.uuid, label: fs.label });
       }
+    }
+  });
+
+  it('maps every byte of every LV where the truth layout says the builder wrote it', () => {
+    for (const layout of Object.values(lvm.layout.lvs)) {
+      const node = guest.nodes.find((n) => n.device === layout.virt_df_device);
+      expect(node?.source.size, layout.virt_df_device).toBe(layout.size_bytes);
+      const ours = Buffer.from(node!.source.read(0, layout.size_bytes));
+      expect(ours.equals(Buffer.from(bytesFromTruthLayout(layout.segments, layout.size_bytes))), layout.virt_df_device).toBe(true);
     }
   });
 
