@@ -238,6 +238,25 @@ export function register(program: Command, context: () => CommandContext): void 
     .allowUnknownOption()
     .allowExcessArguments()
     .argument('[args...]', 'images or libvirt domain names')
+    .addHelpText(
+      'after',
+      `
+Options (as virt-df):
+  -a, --add IMAGE         a disk of the guest (repeat for every disk of one guest)
+  --format[=raw|qcow2]    force the format of the following -a images (--format alone: detect)
+  -d, --domain NAME       the disks of a libvirt domain (name or UUID)
+  --libvirt-dir DIR       where domain XML definitions are read (default ${DEFAULT_LIBVIRT_DIR})
+  -h, --human-readable    sizes like 56M
+  -i, --inodes            inodes instead of blocks
+  --csv                   comma-separated values (not with -h)
+  --json                  {"filesystems": [...], "skipped": [...], "errors": [...]}
+  --uuid                  print libvirt domain UUIDs instead of names
+  -P N                    accepted for virt-df compatibility (guests are read one after the other)
+
+A bare argument is an image if it contains "/" or is an existing file, else a domain name; each bare
+argument is a guest of its own. Without arguments every domain of --libvirt-dir is reported.
+Exit status: 0 ok, 1 a filesystem or guest could not be read (the others are still reported), 2 usage.`,
+    )
     .action(async (args: string[]) => {
       const ctx = context();
       const options = parseDfArgs(args, Boolean(ctx.globals.json));
