@@ -78,6 +78,7 @@ export class VgLayout {
   /** Can this LV be read, and if so, its mapper; otherwise a note saying why not. */
   plan(lv: LvMetadata): LvPlan {
     const size = this.lvSize(lv);
+    if (!Number.isSafeInteger(size)) return { readable: false, size, note: 'not readable: size out of range' };
     const v = this.verdict(lv, new Set());
     if (v.note !== undefined) return { readable: false, size, note: v.note };
     return { readable: true, size, mapper: (offset) => this.resolve(lv, offset), pvDevices: [...v.devices] };

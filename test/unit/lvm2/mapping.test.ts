@@ -130,6 +130,7 @@ describe('LVM2 LV mapping', () => {
     expect(plan([lv('p', [{ start: 0, count: 4, stripes: ['pv0', PE_COUNT - 2] }])], 'p')).toMatchObject({ note: `not readable: extents ${PE_COUNT - 2}..${PE_COUNT + 1} are past pe_count ${PE_COUNT} of PV /dev/sda` });
     expect(plan([lv('g', [{ start: 0, count: 1, stripes: ['pv0', 0] }, { start: 2, count: 1, stripes: ['pv0', 1] }])], 'g')).toMatchObject({ note: 'not readable: segment2 starts at extent 2, expected 1' });
     expect(plan([lv('u', [{ start: 0, count: 1, stripes: ['nosuch', 0] }])], 'u')).toMatchObject({ note: 'not readable: segment refers to unknown LV nosuch' });
+    expect(plan([lv('h', [{ start: 0, count: 2 ** 43, stripes: ['pv0', 0] }])], 'h')).toMatchObject({ readable: false, note: 'not readable: size out of range' });
     expect(plan([lv('c', [{ start: 0, count: 1, type: 'cache', extra: 'cache_pool = "pool"\norigin = "c_corig"' }])], 'c')).toMatchObject({ note: 'not readable: cache' });
   });
 
