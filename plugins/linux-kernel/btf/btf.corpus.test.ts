@@ -13,7 +13,7 @@ import { memoryContainersPlugin } from '../../memory-containers/index.js';
 import { recoverKallsyms } from '../kallsyms/index.js';
 import { virtualWindow } from '../kallsyms/window.js';
 import { locateKernel } from '../locate.js';
-import { findBtf, findKernelBtf, parseBtf, type Btf } from './index.js';
+import { findBtf, findInitTask, findKernelBtf, parseBtf, type Btf } from './index.js';
 
 interface MemTruth {
   runtime_kallsyms: Record<string, string>;
@@ -83,6 +83,9 @@ describe.skipIf(skip)('BTF of the corpus kernels', () => {
       it('init_task.comm reads "swapper/0" and the tasks list holds every process the guest listed', () => {
         const vm = kernel.vm;
         const initTask = kallsyms.lookup('init_task') ?? linkAddress(map, 'init_task')! + shift;
+        // Without KALLSYMS_ALL, BTF alone finds it: comm "swapper/0", pid 0, a tasks list that links back.
+        const begin = kernel.image.virtualStart;
+        expect(findInitTask(virtualWindow(vm, begin, begin + BigInt(kernel.image.size)), vm, btf)).toBe(initTask);
         const off = (path: string): bigint => BigInt(btf.offsetof('task_struct', path));
         expect(readCString(vm, initTask + off('comm'), 16)).toBe('swapper/0');
         expect(readS32(vm, initTask + off('pid'))).toBe(0);

@@ -244,3 +244,30 @@ describe('findBtf in a memory window', () => {
     expect(() => findBtf(bytesWindow('zeros', new Uint8Array(4096)))).toThrow(/no BTF blob/);
   });
 });
+
+describe('findInitTask (BTF-guided)', () => {
+  it('finds the task whose comm is swapper/0, pid 0, and whose tasks list links back', async () => {
+    const { fakeVm } = await import('../kallsyms/test-vm.js');
+    const { findInitTask } = await import('./guided.js');
+    const btf = parseBtf(sample().bytes);
+    const base = 0xffffffff82000000n;
+    const mem = new Uint8Array(0x4000);
+    const dv = new DataView(mem.buffer);
+    const comm = btf.offsetof('task_struct', 'comm');
+    const tasks = btf.offsetof('task_struct', 'tasks');
+    const put = (task: number, name: string, pid: number, next: number, prev: number): void => {
+      for (let i = 0; i < name.length; i++) mem[task + comm + i] = name.charCodeAt(i);
+      dv.setInt32(task + btf.offsetof('task_struct', 'pid'), pid, true);
+      dv.setBigUint64(task + tasks, base + BigInt(next + tasks), true);
+      dv.setBigUint64(task + tasks + 8, base + BigInt(prev + tasks), true);
+    };
+    put(0x400, 'swapper/0', 5, 0x400, 0x400); // decoy: wrong pid
+    put(0x1000, 'swapper/0', 0, 0x2000, 0x3000); // decoy: neighbours do not link back
+    put(0x2000, 'swapper/0', 0, 0x3000, 0x3000); // init_task
+    put(0x3000, 'init', 1, 0x2000, 0x2000);
+    const vm = fakeVm(mem, base, 8);
+    expect(findInitTask(bytesWindow('k', mem, base, true), vm, btf)).toBe(base + 0x2000n);
+    expect(findInitTask(bytesWindow('k', mem, 0n, false), vm, btf)).toBeUndefined();
+    expect(findInitTask(bytesWindow('k', mem.slice(0, 0x1800), base, true), vm, btf)).toBeUndefined();
+  });
+});

@@ -12,6 +12,7 @@ export { Btf, toStructLayout, type FieldPath } from './btf.js';
 export { findBtf, btfHeaderHits, MAX_BTF_BYTES, type FoundBtf, type FindBtfOptions } from './find.js';
 export type { BtfType, BtfKind, BtfMember, BtfField, BtfStruct, BtfEnumValue, BtfParam, BtfVarSecinfo } from './types.js';
 export { BTF_KIND, BTF_KIND_NAMES, BTF_MAGIC } from './format.js';
+export { findInitTask } from './guided.js';
 
 /**
  * The running kernel's BTF: between __start_BTF and __stop_BTF when a symbol table knows them
