@@ -25,4 +25,4 @@ export { dfGuest, dfOrder, dfJsonFilesystem, type DfEntry, type DfGuestReport, t
 export { dfTitle, dfRow, csvField, type DfFormat } from './views/df-format.js';
 export { parseDomainXml, listDomains, findDomain, DEFAULT_LIBVIRT_DIR, type Domain, type DomainDisk } from './libvirt/domains.js';
 export { recoverKallsyms, scanKallsyms, kallsymsFromVmcoreinfo, KallsymsTable, bytesWindow, sourceWindow, virtualWindow, physicalWindow, type KernelWindow, type KallsymsSymbol, type KallsymsLocation, type KallsymsEncoding, type KallsymsScanOptions, type RecoveredKallsyms } from '../plugins/linux-kernel/kallsyms/index.js';
-export { parseBtf, findBtf, findKernelBtf, Btf, toStructLayout, type BtfType, type BtfStruct, type BtfField, type FoundBtf, type FieldPath } from '../plugins/linux-kernel/btf/index.js';
+export { parseBtf, findBtf, findKernelBtf, findInitTask, Btf, toStructLayout, type BtfType, type BtfStruct, type BtfField, type FoundBtf, type FieldPath } from '../plugins/linux-kernel/btf/index.js';
