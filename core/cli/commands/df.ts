@@ -2,6 +2,8 @@
 // df/output.c for the output, reproduced in core/views/df-format.ts).
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { IntrospectError, UsageError } from '../../errors.js';
 import { readDomains, findDomain, DEFAULT_LIBVIRT_DIR, type Domain } from '../../libvirt/domains.js';
 import type { ImageSpec } from '../../pipeline/introspector.js';
@@ -79,7 +81,8 @@ export function parseDfArgs(args: readonly string[], globalJson = false): DfOpti
           o.libvirtDir = value(name, inline);
           break;
         case '--connect':
-          throw new UsageError('--connect: libvirt connections are not used; domain definitions are read from --libvirt-dir');
+          o.libvirtDir = libvirtDirForUri(value(name, inline));
+          break;
         default:
           throw new UsageError(`unknown option ${name}`);
       }
@@ -97,7 +100,7 @@ export function parseDfArgs(args: readonly string[], globalJson = false): DfOpti
           formatConsumed = true;
         } else if (c === 'd') o.drives.push({ kind: 'd', name: v });
         else if (c === 'P') o.parallel = parseParallel(v);
-        else if (c === 'c') throw new UsageError('-c: libvirt connections are not used; domain definitions are read from --libvirt-dir');
+        else if (c === 'c') o.libvirtDir = libvirtDirForUri(v);
         else if (c === 'h') o.human = true;
         else if (c === 'i') o.inodes = true;
         else throw new UsageError(`unknown option -${c}`);
@@ -112,6 +115,16 @@ export function parseDfArgs(args: readonly string[], globalJson = false): DfOpti
   if (o.human && o.csv) throw new UsageError('you cannot use -h and --csv options together.');
   if (o.json && o.csv) throw new UsageError('you cannot use --json and --csv options together.');
   return o;
+}
+
+/**
+ * -c URI: no libvirt connection is made; the local qemu driver URIs name the folders where libvirtd
+ * keeps its domain definitions (system: /etc/libvirt/qemu; session: $XDG_CONFIG_HOME/libvirt/qemu).
+ */
+export function libvirtDirForUri(uri: string): string {
+  if (uri === 'qemu:///system') return DEFAULT_LIBVIRT_DIR;
+  if (uri === 'qemu:///session') return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'libvirt', 'qemu');
+  throw new UsageError(`-c ${uri}: only qemu:///system and qemu:///session are understood (their domain XML is read from disk); use --libvirt-dir for other folders`);
 }
 
 function parseParallel(text: string): number {
@@ -246,6 +259,7 @@ Options (as virt-df):
   --format[=raw|qcow2]    force the format of the following -a images (--format alone: detect)
   -d, --domain NAME       the disks of a libvirt domain (name or UUID)
   --libvirt-dir DIR       where domain XML definitions are read (default ${DEFAULT_LIBVIRT_DIR})
+  -c, --connect URI       qemu:///system or qemu:///session: read that driver's domain XML folder
   -h, --human-readable    sizes like 56M
   -i, --inodes            inodes instead of blocks
   --csv                   comma-separated values (not with -h)

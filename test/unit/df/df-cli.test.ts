@@ -92,6 +92,12 @@ describe('df argument parsing (virt-df options)', () => {
     expect(() => parseDfArgs(args as string[])).toThrow(message as RegExp);
   });
 
+  it('-c maps the local qemu URIs to their domain folders; other URIs are usage errors', () => {
+    expect(parseDfArgs(['-c', 'qemu:///system']).libvirtDir).toBe('/etc/libvirt/qemu');
+    expect(parseDfArgs(['--connect=qemu:///session']).libvirtDir).toMatch(/libvirt\/qemu$/);
+    expect(() => parseDfArgs(['-c', 'qemu+ssh://host/system'])).toThrow(/only qemu:\/\/\/system and qemu:\/\/\/session/);
+  });
+
   it('-h with --csv exits 2 from the CLI', async () => {
     const r = await df(['-h', '--csv', '-a', 'x.img']);
     expect(r.code).toBe(2);
