@@ -48,6 +48,25 @@ function isStaticScalar(f: Field): boolean {
   return isScalar(f) && !f.array && !f.offset && staticBits(f) !== undefined;
 }
 
+/** Static size of a whole pattern (records and fixed-count arrays included), else undefined. */
+export function patternBits(fields: readonly Field[]): number | undefined {
+  let total = 0;
+  for (const f of fields) {
+    if (f.offset || f.rest) return undefined;
+    let one: number | undefined;
+    if (f.type === 'record') one = patternBits(f.fields!);
+    else if (isScalar(f)) one = staticBits(f);
+    if (one === undefined) return undefined;
+    if (f.array) {
+      const c = f.array.count ? constValue(f.array.count) : undefined;
+      if (typeof c !== 'number') return undefined;
+      one *= c;
+    }
+    total += one;
+  }
+  return total;
+}
+
 /** Static size of a sub-record whose fields are all fixed-size scalars, else undefined. */
 function recordBits(fields: readonly Field[]): number | undefined {
   let total = 0;

@@ -1,7 +1,7 @@
 import type { Field } from './ast.js';
 import { Bitstring } from './bitstring.js';
 import { BuildFailure, buildPattern } from './build.js';
-import { flattenFields, generateSource } from './codegen.js';
+import { flattenFields, generateSource, patternBits } from './codegen.js';
 import { BitMatchError, type BitMatchFailure } from './errors.js';
 import { exprText } from './expr.js';
 import { type FieldSource, parsePattern } from './parse.js';
@@ -151,6 +151,11 @@ export class Pattern<R = { readonly [key: string]: FieldValue }, I = R> implemen
     }
   }
 
+  /** Size in bits when every field has a fixed size and position (like C's sizeof * 8), else undefined. */
+  get staticBitLength(): number | undefined {
+    return patternBits(this.fields);
+  }
+
   /** The same pattern under another name (errors name it; definePattern registers it). */
   named(name: string): Pattern<R, I> {
     return new Pattern<R, I>(name, this.fields, this.factory, this.source);
@@ -242,6 +247,10 @@ export function definePattern<R, I>(name: string, pattern: Pattern<R, I>): Patte
 export function definePattern(name: string, textOrPattern: string | Pattern<unknown, unknown>, env?: PatternEnv): Pattern<unknown, unknown> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new TypeError(`pattern name ${name} is not an identifier`);
   const p = typeof textOrPattern === 'string' ? compilePattern(textOrPattern, [], env ?? {}, name) : textOrPattern.named(name);
+  const previous = registry.get(name);
+  if (previous && fieldsToJson(previous.fields) !== fieldsToJson(p.fields)) {
+    throw new TypeError(`a different pattern is already registered as ${name}`);
+  }
   registry.set(name, p);
   return p;
 }

@@ -309,6 +309,18 @@ describe('more corners', () => {
     expect(at).toBe(40);
   });
 
+  it('knows the size of fixed-layout patterns', () => {
+    expect(bitmatch('a : 8, xs[3] : 16, r : { b : 4, c : 4 }, _ : 8').staticBitLength).toBe(8 + 48 + 8 + 8);
+    expect(bitmatch('n : 8, xs[n] : 16').staticBitLength).toBeUndefined();
+    expect(bitmatch('a : 8, rest : -1 : bitstring').staticBitLength).toBeUndefined();
+  });
+
+  it('refuses to register two different patterns under one name', () => {
+    definePattern('dup_test', 'a : 8');
+    expect(() => definePattern('dup_test', 'a : 8')).not.toThrow();
+    expect(() => definePattern('dup_test', 'a : 16')).toThrow(/already registered/);
+  });
+
   it('rejects byte offsets outside the input', () => {
     const p = bitmatch('a : 8');
     expect(p.match(u8(1), 1)).toBeUndefined();
