@@ -79,3 +79,55 @@ describe('type inference', () => {
     expect(Object.keys(ext3.fields).length).toBeGreaterThan(50);
   });
 });
+
+describe('type inference corners', () => {
+  it('types qualifiers, arrays, records, env patterns and derived keys', () => {
+    const entry = bitmatch('lba : 64 : littleendian, name : 576 : string(utf16le)');
+    const p = bitmatch(
+      `
+      "EFI PART" : 64 : string,            // constant: no key
+      (1|2) : 8,
+      flags : 8 : check(min(flags, 3) < 3 && flags != 2),
+      f : 32 : float : littleendian,
+      d : 64 : float,
+      cp : utf16 : littleendian,
+      n : 8,
+      dyn : n * 8,
+      rest_int : -1,
+      parts[n] : { :entry },
+      inline : { a : 4, b : 60 },
+      words[] : 16,
+      sv : 8 : save_offset_to(sv_at),
+      s : 24 : string, "a,b:c" : 40 : string
+    `,
+      { entry },
+    );
+    type R = NonNullable<ReturnType<typeof p.match>>;
+    expectTypeOf<R>().toEqualTypeOf<{
+      flags: number;
+      f: number;
+      d: number;
+      cp: number;
+      n: number;
+      dyn: number | bigint;
+      rest_int: number | bigint;
+      parts: { lba: bigint; name: string }[];
+      inline: { a: number; b: bigint };
+      words: number[];
+      sv: number;
+      s: string;
+      sv_at: number;
+    }>();
+    type I = Parameters<typeof p.build>[0];
+    expectTypeOf<I['sv_at']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<I['parts']>().toEqualTypeOf<readonly { lba: number | bigint; name: string }[]>();
+  });
+
+  it('gives a generic record for run-time text and tagged templates', () => {
+    const text: string = 'a : 8';
+    const p = bitmatch(text);
+    const q = bitmatch`a : ${8}`;
+    expectTypeOf(p.parse(new Uint8Array(1))).toEqualTypeOf<{ readonly [key: string]: import('../../../core/bitsyntax/index.js').FieldValue }>();
+    expectTypeOf(q.parse(new Uint8Array(1))['a']).toEqualTypeOf<import('../../../core/bitsyntax/index.js').FieldValue>();
+  });
+});
