@@ -292,3 +292,31 @@ describe('ext mount-state warnings', () => {
     ]);
   });
 });
+
+describe('ext on damaged metadata', () => {
+  it('random byte changes in the superblock and descriptors give figures or an IntrospectError, never another failure', () => {
+    const bytes = buildExt(ext4OneK);
+    const src = source(bytes);
+    let seed = 4242;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+    let refused = 0;
+    for (let i = 0; i < 400; i++) {
+      const saved: [number, number][] = [];
+      for (let k = 0; k < 1 + (rnd() % 4); k++) {
+        const offset = rnd() % 2 === 0 ? SUPERBLOCK_OFFSET + (rnd() % 1024) : 2048 + (rnd() % 256);
+        saved.push([offset, bytes[offset]]);
+        bytes[offset] = rnd() & 0xff;
+      }
+      for (const run of [() => detectExt(src), () => extStatfs(src)]) {
+        try {
+          run();
+        } catch (error) {
+          expect(error).toBeInstanceOf(IntrospectError);
+          refused++;
+        }
+      }
+      for (const [offset, value] of saved.reverse()) bytes[offset] = value;
+    }
+    expect(refused).toBeGreaterThan(0);
+  });
+});

@@ -91,6 +91,14 @@ export function extGeometry(sb: ExtSuperBlock, source: Source): ExtGeometry {
     throw superBlockError(source, 's_inodes_count', `inode count ${sb.s_inodes_count} is not ${groupCount} groups x ${inodesPerGroup} inodes per group`, 1024);
   }
   const descPerBlock = blockSize / descSize;
+  const gdbCount = Math.ceil(groupCount / descPerBlock);
+  const metaBg = hasFeature(sb.s_feature_incompat, INCOMPAT_META_BG);
+  if (metaBg && sb.s_first_meta_bg > gdbCount) {
+    throw superBlockError(source, 's_first_meta_bg', `first meta block group ${sb.s_first_meta_bg} is beyond the ${gdbCount} descriptor blocks`, 1024 + 0x104);
+  }
+  if (sb.s_reserved_gdt_blocks > blockSize / 4) {
+    throw superBlockError(source, 's_reserved_gdt_blocks', `${sb.s_reserved_gdt_blocks} reserved GDT blocks is more than a block of pointers holds`, 1024 + 0xce);
+  }
   return {
     blockSize,
     blockSizeBits,
@@ -103,9 +111,9 @@ export function extGeometry(sb: ExtSuperBlock, source: Source): ExtGeometry {
     groupCount,
     descSize,
     descPerBlock,
-    gdbCount: Math.ceil(groupCount / descPerBlock),
+    gdbCount,
     itbPerGroup: Math.floor(inodesPerGroup / inodesPerBlock),
-    metaBg: hasFeature(sb.s_feature_incompat, INCOMPAT_META_BG),
+    metaBg,
     bigalloc,
   };
 }

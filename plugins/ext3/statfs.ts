@@ -97,6 +97,9 @@ export function extStatfs(source: Source): FilesystemStats {
     freeClusters += g.freeBlocks;
     freeInodes += g.freeInodes;
   }
+  if (overhead * ratio > geo.blocksCount) {
+    throw superBlockError(source, 's_blocks_count', `metadata overhead of ${overhead * ratio} blocks exceeds the ${geo.blocksCount} blocks of the filesystem`, 1024 + 0x04);
+  }
   const bfree = freeClusters * ratio;
   const reserved = rBlocksCount(sb) + reservedClusters(sb, geo) * ratio;
   return {
