@@ -1,4 +1,4 @@
-import type { Constant, Endian, Field, FieldType, StringEncoding } from './ast.js';
+import type { Constant, Field, FieldType, StringEncoding } from './ast.js';
 import { type Expr, ExprSyntaxError, constValue, exprIdentifiers, parseExpr, parseNumberLiteral, unquote } from './expr.js';
 
 /** Something that can stand for a sub-pattern: anything carrying parsed fields. */

@@ -7,7 +7,7 @@ import { Bitstring, bitmatch, definePattern, generateModule, type Pattern } from
 import { EXT2_SUPERBLOCK_HEAD } from '../../../bench/ext2-superblock.js';
 import { prng, randomPattern } from './random-patterns.js';
 
-const entry = definePattern('aot_mbr_entry', 'boot_indicator : 8, _ : 24, sys_ind : 8, _ : 24, start_sect : 32 : littleendian, nr_sects : 32 : littleendian');
+definePattern('aot_mbr_entry', 'boot_indicator : 8, _ : 24, sys_ind : 8, _ : 24, start_sect : 32 : littleendian, nr_sects : 32 : littleendian');
 
 const fixed: Record<string, Pattern<unknown, unknown>> = {
   ext2: bitmatch(EXT2_SUPERBLOCK_HEAD),
