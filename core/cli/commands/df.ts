@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { IntrospectError, UsageError } from '../../errors.js';
 import { readDomains, findDomain, DEFAULT_LIBVIRT_DIR, type Domain } from '../../libvirt/domains.js';
 import type { ImageSpec } from '../../pipeline/introspector.js';
@@ -24,11 +24,13 @@ export interface DfOptions {
   uuid: boolean;
   parallel: number;
   libvirtDir: string;
+  /** --allow-backing DIR: folders where qcow2 backing files may be followed (the image's own folder always is). */
+  allowBacking: string[];
 }
 
 /** getopt-style parsing: --format applies to the -a options after it, so order matters. */
 export function parseDfArgs(args: readonly string[], globalJson = false): DfOptions {
-  const o: DfOptions = { drives: [], bare: [], human: false, inodes: false, csv: false, json: globalJson, uuid: false, parallel: 0, libvirtDir: DEFAULT_LIBVIRT_DIR };
+  const o: DfOptions = { drives: [], bare: [], human: false, inodes: false, csv: false, json: globalJson, uuid: false, parallel: 0, libvirtDir: DEFAULT_LIBVIRT_DIR, allowBacking: [] };
   let format: string | undefined;
   let formatConsumed = true;
   let i = 0;
@@ -79,6 +81,9 @@ export function parseDfArgs(args: readonly string[], globalJson = false): DfOpti
           break;
         case '--libvirt-dir':
           o.libvirtDir = value(name, inline);
+          break;
+        case '--allow-backing':
+          o.allowBacking.push(value(name, inline));
           break;
         case '--connect':
           o.libvirtDir = libvirtDirForUri(value(name, inline));
@@ -152,8 +157,16 @@ function planFromDomain(domain: Domain): GuestPlan {
   return { name: domain.name, uuid: domain.uuid, images: domainImages(domain), notes: domain.skippedDisks.map((s) => `disk ${s} skipped`) };
 }
 
-/** Which guests to report, as virt-df decides: -a/-d = one guest; no argument = every libvirt domain. */
-export function planGuests(o: DfOptions): GuestPlan[] {
+/**
+ * Which guests to report, as virt-df decides: -a/-d = one guest; no argument = every libvirt domain.
+ * Relative image paths and --libvirt-dir are taken from `cwd`.
+ */
+export function planGuests(o: DfOptions, cwd: string = process.cwd()): GuestPlan[] {
+  const plans = planGuestsAsGiven({ ...o, libvirtDir: resolve(cwd, o.libvirtDir) }, cwd);
+  return plans.map((p) => ({ ...p, images: p.images.map((i) => ({ ...i, path: resolve(cwd, i.path) })) }));
+}
+
+function planGuestsAsGiven(o: DfOptions, cwd: string): GuestPlan[] {
   if (o.drives.length > 0) {
     const images: ImageSpec[] = [];
     const notes: string[] = [];
@@ -174,7 +187,7 @@ export function planGuests(o: DfOptions): GuestPlan[] {
   }
   if (o.bare.length > 0) {
     return o.bare.map((arg): GuestPlan => {
-      if (arg.includes('/') || existsSync(arg)) return { name: basename(arg), images: [{ path: arg }], notes: [] };
+      if (arg.includes('/') || existsSync(resolve(cwd, arg))) return { name: basename(arg), images: [{ path: arg }], notes: [] };
       try {
         return planFromDomain(findDomain(arg, o.libvirtDir));
       } catch (error) {
@@ -205,8 +218,8 @@ export async function runDf(o: DfOptions, ctx: CommandContext, output: DfOutput)
   const format: DfFormat = { human: o.human, inodes: o.inodes, csv: o.csv };
   let exitCode = 0;
   const json = { filesystems: [] as ReturnType<typeof dfJsonFilesystem>[], skipped: [] as object[], errors: [] as object[] };
-  const introspector = await ctx.introspector();
-  const plans = planGuests(o);
+  const introspector = await ctx.introspector({ allowBacking: o.allowBacking.map((dir) => resolve(ctx.cwd, dir)) });
+  const plans = planGuests(o, ctx.cwd);
   if (!o.json) output.stdout(dfTitle(format));
   for (const plan of plans) {
     let stdout = '';
@@ -260,6 +273,7 @@ Options (as virt-df):
   -d, --domain NAME       the disks of a libvirt domain (name or UUID)
   --libvirt-dir DIR       where domain XML definitions are read (default ${DEFAULT_LIBVIRT_DIR})
   -c, --connect URI       qemu:///system or qemu:///session: read that driver's domain XML folder
+  --allow-backing DIR     a folder where qcow2 backing files may be followed (repeatable)
   -h, --human-readable    sizes like 56M
   -i, --inodes            inodes instead of blocks
   --csv                   comma-separated values (not with -h)

@@ -189,3 +189,15 @@ describe('introspect df: guests that cannot be listed', () => {
     expect(bare.code).toBe(1);
   });
 });
+
+describe('introspect df: relative paths', () => {
+  it('image paths and --libvirt-dir are taken from the working folder the CLI runs in', async () => {
+    let out = '';
+    const io = { stdout: (t: string) => void (out += t), stderr: () => undefined, interactive: false };
+    expect(await runCli(['--no-config', 'df', '--csv', 'good.img', '-P', '1'], io, { cwd: dir })).toBe(0);
+    expect(out).toBe('VirtualMachine,Filesystem,1K-blocks,Used,Available,Use%\ngood.img,/dev/sda,3524,2524,715,71.6\n');
+    out = '';
+    expect(await runCli(['--no-config', 'df', '--csv', '--libvirt-dir', '.', '-d', 'db'], io, { cwd: dir })).toBe(0);
+    expect(out.split('\n')[1]).toBe('db,/dev/sda,3524,2524,715,71.6');
+  });
+});
