@@ -1,6 +1,7 @@
 // Memory images of the corpus: uname, KASLR shifts, page-table root and symbol translation against
 // what the guest itself reported (truth.json) and the kernel package's System.map.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../core/cli/program.js';
@@ -101,6 +102,34 @@ describe.skipIf(skip)('memory corpus', () => {
           expect(kernel.banner).toBe(truth.banner);
           expect(kernel.virtualShift).toBe(runtime.get('_stext')! - map.get('_stext')!);
           expect(kernel.utsnameAddress.virtual).toBe(runtime.get('init_uts_ns'));
+        });
+
+        it.skipIf(opened.format === 'raw')('the same RAM laid out as a raw file (pmemsave: no base recorded) gives the same uname and RAM base', async () => {
+          const real = memory();
+          const base = real.ranges[0].start;
+          const dir = mkdtempSync(join(tmpdir(), 'introspect-mem-'));
+          try {
+            const raw = join(dir, 'mem.raw');
+            const fd = openSync(raw, 'w');
+            const last = real.ranges[real.ranges.length - 1];
+            ftruncateSync(fd, last.end - base);
+            for (const r of real.ranges) {
+              for (let at = r.start; at < r.end; at += 16 << 20) {
+                const n = Math.min(16 << 20, r.end - at);
+                writeSync(fd, real.read(at, n), 0, n, at - base);
+              }
+            }
+            closeSync(fd);
+            const r = await cli(['uname', '--json', raw]);
+            expect(r.code).toBe(0);
+            const doc = JSON.parse(r.out) as Record<string, string>;
+            for (const [key, value] of Object.entries({ ...truth.uname, banner: truth.banner })) expect(doc[key], key).toBe(value);
+            const kernel = locateKernel(openMemoryImage(new Introspector().use(memoryContainersPlugin), raw));
+            expect(kernel.physical.ranges[0].start).toBe(Number(BigInt(truth.ram_base)));
+            expect(kernel.virtualShift).toBe(runtime.get('_stext')! - map.get('_stext')!);
+          } finally {
+            rmSync(dir, { recursive: true, force: true });
+          }
         });
 
         it('KASLR shifts, page-table root and symbol translations agree with the guest', () => {
