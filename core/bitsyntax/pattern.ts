@@ -6,6 +6,7 @@ import { BitMatchError, type BitMatchFailure } from './errors.js';
 import { exprText } from './expr.js';
 import { type FieldSource, parsePattern } from './parse.js';
 import { H, type Helpers } from './runtime.js';
+import type { Source } from '../source/source.js';
 import type { BuildInputOf, FieldValue, PatternLike, ResultOf } from './types.js';
 
 export type MatchInput = Uint8Array | Bitstring;
@@ -82,6 +83,27 @@ export class Pattern<R = { readonly [key: string]: FieldValue }, I = R> implemen
     const r = this.match(input, byteOffset);
     if (r !== undefined) return r;
     throw this.lastError(input, byteOffset);
+  }
+
+  /**
+   * Reads `length` bytes (default: the pattern's fixed size) at `offset` of a Source and parses them;
+   * errors name the source and the absolute file offset.
+   */
+  parseFrom(source: Source, offset: number, length?: number): R {
+    return this.parse(Bitstring.fromSource(source, offset, this.sourceLength(source, offset, length), this.name));
+  }
+
+  /** Like parseFrom, but undefined when the range is outside the source or the pattern does not match. */
+  matchFrom(source: Source, offset: number, length?: number): R | undefined {
+    const len = this.sourceLength(source, offset, length);
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + len > source.size) return undefined;
+    return this.match(Bitstring.fromSource(source, offset, len, this.name));
+  }
+
+  private sourceLength(source: Source, offset: number, length: number | undefined): number {
+    if (length !== undefined) return length;
+    const bits = this.staticBitLength;
+    return bits !== undefined ? Math.ceil(bits / 8) : source.size - offset;
   }
 
   /** The BitMatchError for the last failed match of this pattern on `input`. */

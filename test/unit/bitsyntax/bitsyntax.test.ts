@@ -365,6 +365,16 @@ describe('Bitstring', () => {
     expect(p.match(bs, 1)).toBeUndefined();
   });
 
+  it('parses straight from a Source, naming it in errors', () => {
+    const src = new BytesSource('disk.img', u8(0, 0, 0, 0x12, 0x34, 0xef, 0x53));
+    const p = definePattern('from_source', 'v : 16, 0xEF53 : 16');
+    expect(p.parseFrom(src, 3)).toEqual({ v: 0x1234 });
+    expect(p.matchFrom(src, 4)).toBeUndefined();
+    expect(p.matchFrom(src, 5)).toBeUndefined();
+    expect(() => p.parseFrom(src, 2)).toThrow('disk.img: from_source field 0xEF53 : 16 at offset 4 (0x4): expected 0xef53, got 0x34ef (bit offset 16)');
+    expect(() => p.parseFrom(src, 5)).toThrow(IntrospectError);
+  });
+
   it('reads file ranges', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bitsyntax-'));
     try {
