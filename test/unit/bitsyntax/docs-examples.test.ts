@@ -62,6 +62,9 @@ describe('docs examples', () => {
     expect(() => ext3SuperBlock.parse(Bitstring.fromSource(partition, 1024, 1024))).toThrow(
       'disk.img: ext3_super_block field 0xEF53 : 16 : littleendian at offset 1080 (0x438): expected 0xef53, got 0xef00 (bit offset 448)',
     );
+    expect(ext3SuperBlock.staticBitLength).toBe(264 * 8);
+    image[1024 + 0x38] = 0x53;
+    expect(ext3SuperBlock.parseFrom(partition, 1024).s_first_meta_bg).toBe(5);
     const spliced = bitmatch('{ :ext3_super_block }, s_extra : 32');
     expect(spliced.fields.length).toBe(ext3SuperBlock.fields.length + 1);
   });
