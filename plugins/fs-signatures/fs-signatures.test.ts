@@ -3,7 +3,7 @@ import { Introspector } from '../../core/pipeline/introspector.js';
 import { BytesSource } from '../../core/source/derived-sources.js';
 import { btrfsSuperBlock, BTRFS_SUPER_OFFSET, detectBtrfs } from './btrfs.js';
 import { fsSignaturesPlugin } from './index.js';
-import { detectIso9660, isoPrimaryVolumeDescriptor, ISO_PVD_OFFSET } from './iso9660.js';
+import { detectIso9660, iso9660Statfs, isoPrimaryVolumeDescriptor, ISO_PVD_OFFSET } from './iso9660.js';
 import { detectLuks, luksPhdr } from './luks.js';
 import { detectSwap, swapHeaderV1 } from './swap.js';
 import { detectVfat, fat32Bpb, fatBpb, fatExtendedBpb, fatSerialText, fatStatfs } from './vfat.js';
@@ -201,6 +201,8 @@ describe('iso9660', () => {
     expect(detectIso9660(src(b))).toMatchObject({ type: 'iso9660', label: 'MY_DISC', uuid: '2024-01-02-03-04-05-06' });
     b.set(pvd('0000000000000000'), ISO_PVD_OFFSET);
     expect(detectIso9660(src(b))?.uuid).toBe('2023-11-14-22-13-20-00');
+    // isofs_statfs: zone-size blocks, the whole volume used, no inodes.
+    expect(iso9660Statfs(src(b))).toEqual({ blockSize: 2048, blocks: 200, bfree: 0, bavail: 0, files: 0, ffree: 0 });
   });
 });
 

@@ -3,7 +3,7 @@
 // (ext, NTFS) decide first; blkid's own probing order among these is kept.
 import type { Plugin } from '../../core/pipeline/plugin.js';
 import { detectBtrfs } from './btrfs.js';
-import { detectIso9660 } from './iso9660.js';
+import { detectIso9660, iso9660Statfs } from './iso9660.js';
 import { detectLuks } from './luks.js';
 import { detectSwap } from './swap.js';
 import { detectVfat, fatStatfs } from './vfat.js';
@@ -27,10 +27,11 @@ export const fsSignaturesPlugin: Plugin = {
       if (node.content?.plugin !== 'fs-signatures') return undefined;
       if (node.content.type === 'vfat') return fatStatfs(node.source);
       if (node.content.type === 'xfs') return xfsStatfs(node.source);
+      if (node.content.type === 'iso9660') return iso9660Statfs(node.source);
       return undefined;
     });
   },
 };
 
 export default fsSignaturesPlugin;
-export { detectBtrfs, detectIso9660, detectLuks, detectSwap, detectVfat, detectXfs, fatStatfs, xfsStatfs };
+export { detectBtrfs, detectIso9660, detectLuks, detectSwap, detectVfat, detectXfs, fatStatfs, xfsStatfs, iso9660Statfs };
