@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Bitstring, bitmatch } from '../../../core/bitsyntax/index.js';
+import { BitMatchError, Bitstring, bitmatch } from '../../../core/bitsyntax/index.js';
 import { naiveBits, naiveLE, prng, randomPattern, shiftBits } from './random-patterns.js';
 
 function normalise(v: unknown): unknown {
@@ -58,6 +58,28 @@ describe('property: random patterns round-trip build -> match', () => {
     expect(intFields).toBeGreaterThan(500);
     expect(wideFields).toBeGreaterThan(150);
     expect(unalignedLe).toBeGreaterThan(100);
+  });
+
+  it('never throws on garbage input: match gives undefined or a record, parse a BitMatchError', () => {
+    let matched = 0;
+    let failed = 0;
+    for (let seed = 1000; seed < 1300; seed++) {
+      const r = prng(seed);
+      const rp = randomPattern(r);
+      const p = bitmatch(`${rp.text}, tail : 4 : check(tail != 15)` as string);
+      for (let k = 0; k < 5; k++) {
+        const len = Math.floor(r() * (rp.totalBits / 8 + 4));
+        const bytes = new Uint8Array(len).map(() => Math.floor(r() * 256));
+        const bs = new Bitstring(bytes, Math.min(len * 8, k), Math.max(0, len * 8 - k));
+        const got = p.match(bs);
+        if (got === undefined) {
+          failed++;
+          expect(() => p.parse(bs)).toThrow(BitMatchError);
+        } else matched++;
+      }
+    }
+    expect(matched).toBeGreaterThan(50);
+    expect(failed).toBeGreaterThan(50);
   });
 
   it('rejects every out-of-range integer at build, naming the field', () => {
