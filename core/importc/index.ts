@@ -45,6 +45,8 @@ export interface ImportedRecord {
   /** Pattern and export name: the tag, else the typedef name. */
   name: string;
   kind: 'struct' | 'union';
+  /** How C names the type: `struct foo`, or the typedef name of a tagless record. */
+  cType: string;
   size: number;
   align: number;
   line: number;
@@ -190,6 +192,7 @@ export function importC(headerText: string, options: ImportCOptions = {}): Impor
     return {
       name: names.get(rec)!,
       kind: rec.kind,
+      cType: rec.tag ? `${rec.kind} ${rec.tag}` : rec.typedefName!,
       size: rec.layout!.size,
       align: rec.layout!.align,
       line: rec.line,

@@ -124,8 +124,9 @@ export class DeclarationParser implements ExprHooks {
       return;
     }
     for (;;) {
-      const d = this.declarator(spec.type);
-      const attrs = this.attributes();
+      const attrs: Attrs = {};
+      const d = this.declarator(spec.type, attrs);
+      this.attributes(attrs);
       if (spec.isTypedef) {
         if (!d.name) throw new CSyntaxError(lineOf(c), 'typedef without a name');
         let t = d.type;
@@ -359,10 +360,11 @@ export class DeclarationParser implements ExprHooks {
     for (;;) {
       const line = lineOf(c);
       let member: Member;
+      const attrs: Attrs = { ...spec.attrs };
       if (peek(c)?.text === ':') {
         member = { type: spec.type, packed: false, line };
       } else {
-        const d = this.declarator(spec.type);
+        const d = this.declarator(spec.type, attrs);
         if (!d.name) throw new CSyntaxError(line, 'member name expected');
         if (d.type.k === 'func') throw new CSyntaxError(line, `member ${d.name} is a function`);
         member = { name: d.name, type: d.type, packed: false, line };
@@ -371,7 +373,7 @@ export class DeclarationParser implements ExprHooks {
         c.i++;
         member.bitWidth = this.constant(`width of bit-field ${member.name ?? '(unnamed)'}`);
       }
-      const attrs = this.attributes({ ...spec.attrs });
+      this.attributes(attrs);
       member.packed = !!attrs.packed;
       if (attrs.aligned) member.aligned = attrs.aligned;
       rec.members.push(member);
@@ -436,11 +438,11 @@ export class DeclarationParser implements ExprHooks {
   }
 
   /** A declarator (6.7.6): pointers, a name (or none), array and function suffixes, parentheses. */
-  private declarator(base: CType): { name?: string; type: CType } {
+  private declarator(base: CType, attrs: Attrs = {}): { name?: string; type: CType } {
     const c = this.c;
     let ptrs = 0;
     for (;;) {
-      this.attributes();
+      this.attributes(attrs);
       if (peek(c)?.text !== '*') break;
       c.i++;
       ptrs++;
@@ -455,7 +457,7 @@ export class DeclarationParser implements ExprHooks {
       inner = (ty: CType) => {
         const save = c.i;
         c.i = start;
-        const d = this.declarator(ty);
+        const d = this.declarator(ty, attrs);
         if (c.i !== close) throw new CSyntaxError(lineOf(c), `')' expected in declarator, found ${describe(peek(c))}`);
         c.i = save;
         return d;
@@ -470,7 +472,7 @@ export class DeclarationParser implements ExprHooks {
     }
     const suffixes: ({ k: 'array'; count: number | null } | { k: 'func' })[] = [];
     for (;;) {
-      this.attributes();
+      this.attributes(attrs);
       const s = peek(c);
       if (s?.text === '[') {
         const close = this.match[c.i]!;
