@@ -60,7 +60,7 @@ export class Cases<Out> {
     const names = this.list.map((c) => c.pattern?.name ?? '_');
     const origin = input instanceof Uint8Array ? undefined : input.origin;
     throw new BitMatchError(
-      { pattern: this.name, field: '(cases)', bitOffset: byteOffset * 8, expected: `one of ${names.join(' | ')}`, actual: 'no case matched' },
+      { pattern: this.name, field: '(cases)', bitOffset: byteOffset * 8, expected: `one of ${names.join(' | ')}`, actual: 'no case matched', kind: 'cases' },
       origin?.name,
       origin?.byteOffset,
     );

@@ -11,7 +11,13 @@ export interface BitMatchFailure {
   expected: string;
   /** What was found. */
   actual: string;
+  /** Why: 'short' (input ends too early), 'constant', 'check', 'size', 'endian', 'codepoint', 'offset', 'cases', 'build'. */
+  kind?: BitMatchKind;
+  /** For 'short': how many more bits the failing field needs (streaming callers can wait for them). */
+  missingBits?: number;
 }
+
+export type BitMatchKind = 'short' | 'constant' | 'check' | 'size' | 'endian' | 'codepoint' | 'offset' | 'progress' | 'cases' | 'build';
 
 /**
  * A pattern did not match (parse), or a value did not fit (build). It is an IntrospectError so a
@@ -24,6 +30,8 @@ export class BitMatchError extends IntrospectError implements BitMatchFailure {
   readonly bitOffset: number;
   readonly expected: string;
   readonly actual: string;
+  readonly kind: BitMatchKind;
+  readonly missingBits?: number;
 
   constructor(f: BitMatchFailure, file = '<bytes>', fileByteOffset = 0) {
     super({
@@ -38,5 +46,7 @@ export class BitMatchError extends IntrospectError implements BitMatchFailure {
     this.bitOffset = f.bitOffset;
     this.expected = f.expected;
     this.actual = f.actual;
+    this.kind = f.kind ?? 'build';
+    if (f.missingBits !== undefined) this.missingBits = f.missingBits;
   }
 }

@@ -2,7 +2,7 @@ import type { Field } from './ast.js';
 import { Bitstring } from './bitstring.js';
 import { BuildFailure, buildPattern } from './build.js';
 import { flattenFields, generateSource, patternBits } from './codegen.js';
-import { BitMatchError, type BitMatchFailure } from './errors.js';
+import { BitMatchError, type BitMatchFailure, type BitMatchKind } from './errors.js';
 import { exprText } from './expr.js';
 import { type FieldSource, parsePattern } from './parse.js';
 import { H, type Helpers } from './runtime.js';
@@ -115,7 +115,7 @@ export class Pattern<R = { readonly [key: string]: FieldValue }, I = R> implemen
     const fileOffset = bs?.origin?.byteOffset ?? 0;
     const base = start + byteOffset * 8;
     if (!(base >= start && base <= start + total) || !Number.isInteger(byteOffset)) {
-      return new BitMatchError({ pattern: this.name, field: '(start)', bitOffset: byteOffset * 8, expected: `a byte offset within the ${Math.floor(total / 8)}-byte input`, actual: String(byteOffset) }, file, fileOffset);
+      return new BitMatchError({ pattern: this.name, field: '(start)', bitOffset: byteOffset * 8, expected: `a byte offset within the ${Math.floor(total / 8)}-byte input`, actual: String(byteOffset), kind: 'offset' }, file, fileOffset);
     }
     return new BitMatchError(this.describeFailure(start), file, fileOffset);
   }
@@ -127,10 +127,14 @@ export class Pattern<R = { readonly [key: string]: FieldValue }, I = R> implemen
     const bitOffset = F.pos - inputStart;
     let expected: string;
     let actual: string;
+    const kinds: Record<number, BitMatchKind> = { 0: 'short', 1: 'constant', 2: 'check', 3: 'size', 4: 'endian', 6: 'codepoint', 7: 'offset', 8: 'progress' };
+    const kind = kinds[F.kind] ?? 'progress';
+    let missingBits: number | undefined;
     switch (F.kind) {
       case 0:
         expected = `${F.a as number} bits`;
         actual = `${Math.max(0, F.end - F.pos)} bits left`;
+        missingBits = (F.a as number) - Math.max(0, F.end - F.pos);
         break;
       case 1:
         expected = f?.constant?.kind === 'int' ? f.constant.values.map(formatInt).join(' or ') : f?.constant?.kind === 'bytes' ? f.constant.text : '?';
@@ -160,7 +164,7 @@ export class Pattern<R = { readonly [key: string]: FieldValue }, I = R> implemen
         expected = 'each element to consume at least one bit';
         actual = 'an empty element';
     }
-    return { pattern: this.name, field, bitOffset, expected, actual };
+    return { pattern: this.name, field, bitOffset, expected, actual, kind, ...(missingBits !== undefined ? { missingBits } : {}) };
   }
 
   /** Bytes for `values`; throws BitMatchError naming the field when a value does not fit. */

@@ -141,6 +141,8 @@ describe('sizes, checks, offsets', () => {
     expect(e.bitOffset).toBe(4);
     expect(e.expected).toBe('check((ihl >= 5))');
     expect(e.actual).toBe('4');
+    expect(e.kind).toBe('check');
+    expect(e.missingBits).toBeUndefined();
     expect(e.pattern).toContain('ihl');
   });
 
@@ -155,6 +157,8 @@ describe('sizes, checks, offsets', () => {
       expect(err.bitOffset).toBe(32);
       expect(err.expected).toBe('32 bits');
       expect(err.actual).toBe('16 bits left');
+      expect(err.kind).toBe('short');
+      expect(err.missingBits).toBe(16);
       expect(err.file).toBe('disk.img');
       expect(err.offset).toBe(98);
       expect(err.message).toContain('short_test field b');
