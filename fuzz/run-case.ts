@@ -1,0 +1,121 @@
+// One fuzz case: the real pipeline on a mutated guest, and what came of it.
+// Disk: inspectGuest + df (statfs of every filesystem). Memory: openMemory + uname (locateKernel,
+// else the physical scan). IntrospectError = expected; anything else = a defect.
+import { builtinPlugins } from '../core/builtin-plugins.js';
+import { IntrospectError } from '../core/errors.js';
+import type { PhysicalMemory } from '../core/memory/types.js';
+import { Introspector } from '../core/pipeline/introspector.js';
+import type { Source } from '../core/source/source.js';
+import { dfGuest } from '../core/views/df.js';
+import { readUname } from '../plugins/linux-kernel/uname.js';
+import type { Mutation } from './mutate.js';
+import { OverlaySource, type ReadLog } from './overlay.js';
+
+export interface SeedImage {
+  /** Absolute path (what the pipeline is told; backing references resolve against it). */
+  path: string;
+  /** The unmutated bytes: a file opened read-only, or a synthetic image. */
+  open(): Source;
+}
+
+export interface Seed {
+  /** Fuzz format label: mbr, gpt, lvm, ext, ntfs, qcow2, elf, kdump, lime, raw-mem. */
+  format: string;
+  /** Short name for reports: the base file(s). */
+  name: string;
+  kind: 'disk' | 'memory';
+  images: SeedImage[];
+  /** How many of the images (from the first) are the guest's disks; the rest are reached through them (backing files). */
+  guestDisks?: number;
+}
+
+export type Outcome =
+  | { kind: 'ok' }
+  | { kind: 'error'; message: string }
+  | { kind: 'crash'; message: string; stack?: string }
+  | { kind: 'oom'; message: string };
+
+/** An Introspector that opens the seed's images as overlays instead of files. */
+class OverlayIntrospector extends Introspector {
+  constructor(private readonly overlays: ReadonlyMap<string, Source>) {
+    super({});
+  }
+
+  override openImage(path: string, format?: string, chainDepth = 0): Source {
+    const file = this.overlays.get(path);
+    if (!file) return super.openImage(path, format, chainDepth);
+    const source = this.hooks.openImage.call({
+      path,
+      file,
+      format,
+      allowBacking: this.options.allowBacking ?? [],
+      chainDepth,
+      open: (p, f, d) => this.openImage(p, f, d),
+    });
+    if (source) return source;
+    if (format && format !== 'raw') throw new IntrospectError({ file: path, structure: 'image container', offset: 0, reason: `not a ${format} image` });
+    return file;
+  }
+}
+
+const INTERNAL = 'internal error:';
+
+function describe(error: unknown): Outcome {
+  if (error instanceof IntrospectError) {
+    // asIntrospectError's wrapping of a foreign exception: a crash the pipeline caught for us.
+    if (error.reason.startsWith(INTERNAL)) return crash(error.cause ?? error);
+    return { kind: 'error', message: error.message };
+  }
+  return crash(error);
+}
+
+function crash(error: unknown): Outcome {
+  if (error instanceof Error && error.name === 'BoundExceeded') return { kind: 'oom', message: error.message };
+  if (error instanceof RangeError && /allocation|Array buffer|Invalid typed array length|Invalid array length/i.test(error.message)) {
+    return { kind: 'oom', message: `${error.name}: ${error.message}` };
+  }
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { kind: 'crash', message: `${e.name}: ${e.message}`, stack: e.stack };
+}
+
+export interface CaseOptions {
+  log?: ReadLog[];
+  maxRead?: number;
+}
+
+/** Run the pipeline on the seed with the mutations applied. Never throws. */
+export function runCase(seed: Seed, mutations: readonly Mutation[], options: CaseOptions = {}): Outcome {
+  const overlays = seed.images.map((image, i) => new OverlaySource(image.path, image.open(), mutations, i, options.log?.[i], options.maxRead));
+  let outcome: Outcome;
+  try {
+    outcome = seed.kind === 'disk' ? runDisk(seed, overlays) : runMemory(seed, overlays[0]);
+  } catch (error) {
+    outcome = describe(error);
+  }
+  const exceeded = overlays.find((o) => o.exceeded);
+  if (exceeded && outcome.kind !== 'crash') return { kind: 'oom', message: exceeded.exceeded! };
+  return outcome;
+}
+
+function runDisk(seed: Seed, overlays: OverlaySource[]): Outcome {
+  const introspector = new OverlayIntrospector(new Map(overlays.map((o) => [o.name, o]))).use(...builtinPlugins());
+  const guestImages = seed.images.slice(0, seed.guestDisks ?? seed.images.length);
+  const guest = introspector.inspectGuest(guestImages.map((image) => ({ path: image.path })));
+  const report = dfGuest(introspector, guest);
+  let first: Outcome = { kind: 'ok' };
+  for (const problem of report.problems) {
+    const o = describe(problem.error);
+    if (o.kind === 'crash' || o.kind === 'oom') return o;
+    if (first.kind === 'ok') first = o;
+  }
+  return first;
+}
+
+function runMemory(seed: Seed, file: OverlaySource): Outcome {
+  const introspector = new Introspector({}).use(...builtinPlugins());
+  const memory: PhysicalMemory | undefined = introspector.hooks.openMemory.call({ path: seed.images[0].path, source: file });
+  if (!memory) return { kind: 'error', message: 'no memory container recognised' };
+  const report = readUname(memory);
+  void report.uname.release;
+  return { kind: 'ok' };
+}

@@ -1,0 +1,127 @@
+// Seeds without the corpus: small images built with the other helpers' test builders, so the
+// deterministic slice in `npm test` runs anywhere. One guest per format.
+import { buildMixedMbr } from '../plugins/dos-partitions/test-image.js';
+import { buildExt, type ExtImageSpec } from '../plugins/ext3/testing/build-ext.js';
+import { buildGpt } from '../plugins/gpt/test-image.js';
+import { formatLvmUuid } from '../plugins/lvm2/ondisk.js';
+import { elf64Header, elf64Phdr, limeHeader } from '../plugins/memory-containers/structures.js';
+import { buildQcow2, type TestCluster } from '../plugins/qcow2/test-image.js';
+import { buildPv, vgText } from '../test/unit/lvm2/pv-image.js';
+import { x86_64Kernel } from '../test/unit/memory/kernels.js';
+import { latin1, note } from '../test/unit/memory/synthetic.js';
+import { BytesSource } from '../core/source/derived-sources.js';
+import type { Seed } from './run-case.js';
+
+const ext4: ExtImageSpec = {
+  blockSize: 1024,
+  blocksCount: 4096,
+  blocksPerGroup: 1024,
+  inodesPerGroup: 256,
+  inodeSize: 256,
+  compat: 0x4,
+  incompat: 0x2 | 0x40 | 0x80,
+  roCompat: 0x1,
+  descSize: 64,
+  reservedGdtBlocks: 15,
+  rBlocksCount: 204,
+  journalInum: 8,
+  journalSize: 256 * 1024,
+  label: 'fuzz-ext4',
+  free: [
+    { blocks: 100, inodes: 10 },
+    { blocks: 200, inodes: 20 },
+    { blocks: 300, inodes: 30 },
+    { blocks: 400, inodes: 40 },
+  ],
+  inodeTable0: 50,
+};
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function lvmGuest(): Uint8Array {
+  const E = 128 * 512;
+  const peStart = 65536;
+  const fs = buildExt(ext4);
+  const peCount = fs.length / E + 2;
+  const size = peStart + peCount * E;
+  const uuid = 'AAAAAAbbbbCCCCddddEEEEffffGGGGGG';
+  const metadata = vgText({
+    name: 'vgfuzz',
+    id: 'Vg0000-1111-2222-3333-4444-5555-666666',
+    seqno: 1,
+    extentSize: 128,
+    pvs: [{ key: 'pv0', id: formatLvmUuid(uuid), peStart: 128, peCount }],
+    lvs: [
+      { name: 'root', id: 'root00-0000-0000-0000-0000-0000-000001', segments: [{ start: 0, count: fs.length / E, stripes: ['pv0', 0] }] },
+      { name: 'spare', id: 'spare0-0000-0000-0000-0000-0000-000002', segments: [{ start: 0, count: 2, stripes: ['pv0', fs.length / E] }] },
+    ],
+  });
+  return buildPv({ uuid, size, dataOffset: peStart, metadata, data: fs });
+}
+
+function qcow2Guest(): Uint8Array {
+  const disk = buildMixedMbr();
+  const CS = 65536;
+  const clusters = new Map<number, TestCluster>();
+  for (let c = 0; c * CS < disk.length; c++) {
+    const data = disk.subarray(c * CS, (c + 1) * CS);
+    if (data.some((b) => b !== 0)) clusters.set(c, { kind: 'data', data });
+  }
+  return buildQcow2({ size: disk.length, cluster_bits: 16, clusters });
+}
+
+function elfCore(ram: Uint8Array, vmcoreinfo: string): Uint8Array {
+  const notes = note('VMCOREINFO', 0, latin1(vmcoreinfo));
+  const dataOffset = 64 + 2 * 56 + notes.length;
+  const phdrs = [
+    elf64Phdr.build({ p_type: 4, p_flags: 0, p_offset: 176n, p_vaddr: 0n, p_paddr: 0n, p_filesz: BigInt(notes.length), p_memsz: BigInt(notes.length), p_align: 0n }),
+    elf64Phdr.build({ p_type: 1, p_flags: 7, p_offset: BigInt(dataOffset), p_vaddr: 0n, p_paddr: 0n, p_filesz: BigInt(ram.length), p_memsz: BigInt(ram.length), p_align: 0n }),
+  ];
+  const header = elf64Header.build({
+    ei_class: 2, ei_data: 1, ei_version: 1, e_type: 4, e_machine: 62, e_version: 1, e_entry: 0n,
+    e_phoff: 64n, e_shoff: 0n, e_flags: 0, e_ehsize: 64, e_phentsize: 56, e_phnum: 2, e_shentsize: 64, e_shnum: 0, e_shstrndx: 0,
+  });
+  return concat([header, ...phdrs, notes, ram]);
+}
+
+/** Built once per process: each is a few MiB. */
+let cached: Seed[] | undefined;
+
+export function syntheticSeeds(): Seed[] {
+  if (cached) return cached;
+  const image = (path: string, bytes: Uint8Array) => {
+    const source = new BytesSource(path, bytes);
+    return { path, open: () => source };
+  };
+  const disk = (format: string, name: string, bytes: Uint8Array): Seed => ({ format, name, kind: 'disk', images: [image(`/synthetic/${name}`, bytes)] });
+  const kernel = x86_64Kernel(false, true);
+  const ram = kernel.ram.bytes;
+  const memory = (format: string, name: string, bytes: Uint8Array): Seed => ({ format, name, kind: 'memory', images: [image(`/synthetic/${name}`, bytes)] });
+  cached = [
+    disk('mbr', 'mbr.img', buildMixedMbr()),
+    disk('gpt', 'gpt.img', buildGpt({
+      sectorSize: 512,
+      sectors: 8192,
+      diskGuid: 'C0E30003-0000-4000-8000-0000000000D0',
+      partitions: [
+        { slot: 1, type: '0FC63DAF-8483-4772-8E79-3D69D8477DE4', uuid: 'C0E30003-0001-4000-8000-000000000001', first: 2048, last: 4095, name: 'root' },
+        { slot: 2, type: 'E6D6D379-F507-44C2-A23C-238F2A3DF928', uuid: 'C0E30003-0001-4000-8000-000000000002', first: 4096, last: 8000, name: 'lvm' },
+      ],
+    })),
+    disk('lvm', 'lvm.img', lvmGuest()),
+    disk('ext', 'ext4.img', buildExt(ext4)),
+    disk('qcow2', 'mbr.qcow2', qcow2Guest()),
+    memory('raw-mem', 'mem.raw', ram),
+    memory('elf', 'mem.elf', elfCore(ram, kernel.vmcoreinfo)),
+    memory('lime', 'mem.lime', concat([limeHeader.build({ version: 1, s_addr: 0n, e_addr: BigInt(ram.length - 1) }), ram])),
+  ];
+  return cached;
+}
