@@ -1,27 +1,35 @@
 /**
- * Benchmark harness: `npm run bench [name...]`. Each bench module exports `run(): Promise<void>`
- * and prints its own table; add a module to BENCHES to include it.
+ * Benchmark harness: `npm run bench [name...] [--flag...]`. Each bench module exports
+ * `run(flags): Promise<void>` and prints its own table; add a module to BENCHES to include it.
+ * Flags (arguments starting with --) go to every module, e.g. `--with-virt-df` for the df bench.
  */
 interface BenchModule {
-  run(): Promise<void>;
+  run(flags: readonly string[]): Promise<void>;
 }
 
 export const BENCHES: Record<string, () => Promise<BenchModule>> = {
   bitsyntax: () => import('./bitsyntax.bench.js'),
+  'disk-list': () => import('./disk-list.bench.js'),
+  df: () => import('./df.bench.js'),
   uname: () => import('./uname.bench.js'),
+  ps: () => import('./ps.bench.js'),
 };
 
 async function main(argv: readonly string[]): Promise<void> {
-  const wanted = argv.length > 0 ? argv : Object.keys(BENCHES);
+  const flags = argv.filter((a) => a.startsWith('--'));
+  const names = argv.filter((a) => !a.startsWith('--'));
+  const wanted = names.length > 0 ? names : Object.keys(BENCHES);
   for (const name of wanted) {
-    const load = BENCHES[name];
-    if (!load) {
+    if (!BENCHES[name]) {
       process.stderr.write(`unknown bench ${name} (have: ${Object.keys(BENCHES).join(', ')})\n`);
       process.exitCode = 2;
       return;
     }
+  }
+  process.stdout.write(`node ${process.version}, ${(await import('node:os')).cpus().length} cores, ${new Date().toISOString()}\n`);
+  for (const name of wanted) {
     process.stdout.write(`\n## ${name}\n\n`);
-    await (await load()).run();
+    await (await BENCHES[name]!()).run(flags);
   }
 }
 

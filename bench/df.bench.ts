@@ -1,0 +1,141 @@
+/**
+ * `introspect df` on every good corpus disk image (issue 5): whole-process time of
+ * `node dist/core/cli/main.js --stats df -a IMG...` (spawned, median of 7 runs), bytes read, and
+ * whether the text equals virt-df's recorded output. lvm-disk1 + lvm-disk2 are one guest.
+ *
+ * With `--with-virt-df` (slow: its appliance boots, 20-70 s per image without KVM), libguestfs's
+ * virt-df runs once on each image in the same run and the table gives the ratio of its time to ours.
+ * `--with-virt-df=N` limits that to the first N images. LIBGUESTFS_BACKEND defaults to "direct"; when
+ * a first virt-df run fails, the rest use LIBGUESTFS_BACKEND_SETTINGS=force_tcg (KVM that cannot boot
+ * the appliance, as on the machines that made the corpus). Without the flag, the table still shows
+ * the virt-df times recorded when the corpus was made (other run, same kind of machine).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { corpusAvailable, corpusFile, unpackCorpus } from '../test/corpus/corpus.js';
+import { median, printTable } from './table.js';
+
+const ROUNDS = 7;
+const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../core/cli/main.js');
+
+interface CorpusEntry {
+  key: string;
+  kind: string;
+  files: Array<{ image: string; truth: string }>;
+  virt_df_seconds?: Array<[string, number]>;
+}
+
+interface Truth {
+  virt_df?: { runs?: Array<{ command: string; exit_status: number; stdout: string }> };
+}
+
+interface Run {
+  ms: number;
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function timed(command: string, args: string[], env?: NodeJS.ProcessEnv, cwd?: string): Run {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(command, args, { encoding: 'utf8', env: env ?? process.env, cwd, maxBuffer: 64 * 1024 * 1024 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { ms, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? String(r.error ?? '') };
+}
+
+function haveVirtDf(): boolean {
+  return spawnSync('sh', ['-c', 'command -v virt-df'], { encoding: 'utf8' }).status === 0;
+}
+
+function virtDfLimit(flags: readonly string[]): number {
+  const flag = flags.find((f) => f === '--with-virt-df' || f.startsWith('--with-virt-df='));
+  if (!flag) return 0;
+  const n = flag.includes('=') ? Number(flag.split('=')[1]) : Infinity;
+  return Number.isNaN(n) ? 0 : n;
+}
+
+function fmtS(ms: number): string {
+  return (ms / 1000).toFixed(2);
+}
+
+export async function run(flags: readonly string[] = []): Promise<void> {
+  if (!existsSync(corpusFile('disk/corpus.json'))) {
+    if (!corpusAvailable()) {
+      process.stdout.write('no disk corpus: skipped\n');
+      return;
+    }
+    unpackCorpus();
+  }
+  const diskDir = dirname(corpusFile('disk/corpus.json'));
+  const entries = (JSON.parse(readFileSync(corpusFile('disk/corpus.json'), 'utf8')) as { entries: CorpusEntry[] }).entries.filter((e) => e.kind === 'good');
+
+  let virtDfLeft = virtDfLimit(flags);
+  if (virtDfLeft > 0 && !haveVirtDf()) {
+    process.stdout.write('--with-virt-df: virt-df is not installed on this machine (apt-get install libguestfs-tools): not measured\n\n');
+    virtDfLeft = 0;
+  }
+  const virtDfEnv: NodeJS.ProcessEnv = { ...process.env, LIBGUESTFS_BACKEND: process.env.LIBGUESTFS_BACKEND ?? 'direct' };
+  let virtDfNote = '';
+
+  // Node's own start-up, for scale: what any spawned `introspect` pays before reading an image.
+  const nodeBare = median(Array.from({ length: ROUNDS }, () => timed(process.execPath, ['-e', '0']).ms));
+  const cliVersion = median(Array.from({ length: ROUNDS }, () => timed(process.execPath, [MAIN, '--version']).ms));
+
+  const rows: string[][] = [[
+    'guest', 'filesystems', 'introspect df median s', 'bytes read', 'reads', 'text = virt-df', 'virt-df s (this run)', 'ratio (this run)', 'virt-df s (corpus record)', 'ratio (record)',
+  ]];
+  const ratios: number[] = [];
+  for (const entry of entries) {
+    const images = entry.files.map((f) => f.image);
+    const args = images.flatMap((image) => ['-a', image]);
+    const runs = Array.from({ length: ROUNDS }, () => timed(process.execPath, [MAIN, '--stats', 'df', ...args], undefined, diskDir));
+    const last = runs[runs.length - 1]!;
+    const ours = median(runs.map((r) => r.ms));
+    const stats = /stats: (\d+) bytes read in (\d+) reads/.exec(last.stderr);
+    const truth = JSON.parse(readFileSync(join(diskDir, entry.files[0]!.truth), 'utf8')) as Truth;
+    const plain = truth.virt_df?.runs?.find((r) => r.command === `virt-df ${args.join(' ')}`);
+    const same = plain ? (plain.stdout === last.stdout ? 'yes' : 'NO') : '-';
+    const filesystems = last.stdout.split('\n').filter((l) => l.includes(':/dev/')).length;
+    const recorded = entry.virt_df_seconds?.find(([c]) => c === `virt-df ${args.join(' ')}`)?.[1];
+
+    let measured = '-';
+    let ratio = '-';
+    if (virtDfLeft > 0) {
+      virtDfLeft--;
+      let v = timed('virt-df', args, virtDfEnv, diskDir);
+      if (v.status !== 0 && !virtDfEnv.LIBGUESTFS_BACKEND_SETTINGS) {
+        virtDfEnv.LIBGUESTFS_BACKEND_SETTINGS = 'force_tcg';
+        virtDfNote = `virt-df failed with the default backend settings (${v.stderr.trim().split('\n').pop() ?? ''}); ran with LIBGUESTFS_BACKEND_SETTINGS=force_tcg.\n`;
+        v = timed('virt-df', args, virtDfEnv, diskDir);
+      }
+      if (v.status === 0) {
+        measured = fmtS(v.ms);
+        ratio = `${(v.ms / ours).toFixed(0)}x`;
+        ratios.push(v.ms / ours);
+        if (plain && v.stdout !== plain.stdout) measured += ' (output differs from record)';
+      } else {
+        measured = `failed (${v.status})`;
+        virtDfNote += `virt-df ${args.join(' ')}: exit ${v.status}: ${v.stderr.trim().split('\n').slice(-2).join(' / ')}\n`;
+      }
+    }
+    rows.push([
+      images.join(' + '),
+      String(filesystems),
+      fmtS(ours),
+      stats?.[1] ?? '?',
+      stats?.[2] ?? '?',
+      last.status === 0 ? same : `exit ${last.status}`,
+      measured,
+      ratio,
+      recorded !== undefined ? recorded.toFixed(2) : '-',
+      recorded !== undefined ? `${((recorded * 1000) / ours).toFixed(0)}x` : '-',
+    ]);
+  }
+  printTable(rows);
+  process.stdout.write(`\nnode start-up alone (node -e 0): ${fmtS(nodeBare)} s; introspect --version: ${fmtS(cliVersion)} s (median of ${ROUNDS})\n`);
+  if (virtDfEnv.LIBGUESTFS_BACKEND) process.stdout.write(virtDfLimit(flags) > 0 ? `virt-df env: LIBGUESTFS_BACKEND=${virtDfEnv.LIBGUESTFS_BACKEND}${virtDfEnv.LIBGUESTFS_BACKEND_SETTINGS ? ` LIBGUESTFS_BACKEND_SETTINGS=${virtDfEnv.LIBGUESTFS_BACKEND_SETTINGS}` : ''}\n` : '');
+  if (virtDfNote) process.stdout.write(virtDfNote);
+  if (ratios.length > 0) process.stdout.write(`virt-df / introspect, same run: min ${Math.min(...ratios).toFixed(0)}x, median ${median(ratios).toFixed(0)}x over ${ratios.length} guests\n`);
+}
