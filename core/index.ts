@@ -16,6 +16,7 @@ export { diskDeviceName, guestName } from './pipeline/device-names.js';
 export { builtinPlugins } from './builtin-plugins.js';
 export { runCli } from './cli/program.js';
 export { bitmatch, definePattern, namedPattern, fromCompiled, cases, Cases, generateModule, type AotOptions, type MatcherFactory, Pattern, Bitstring, BitMatchError, PatternSyntaxError, type BitstringOrigin, type BitMatchFailure, type MatchInput, type PatternEnv, type TemplateValue, type FieldValue, type BindValue, type NamedPatterns, type ResultOf, type BuildInputOf } from './bitsyntax/index.js';
+export { importC, TARGET_NAMES, type TargetName, type ImportCOptions, type ImportCResult, type ImportedRecord, type ImportedField, type ImportWarning } from './importc/index.js';
 export { loadConfig, validateConfig, globToRegExp, matchesGlob, type LoadedConfig, type IntrospectConfig, type PluginSpec, type ProfileRule, type ProfileRuleMatch } from './config/index.js';
 export { createIntrospector, loadPlugins, type PluginExport, type CreateIntrospectorOptions } from './plugins/index.js';
 export { ProfileRegistry, loadProfileFile, validateProfile, normalizeArch, selectProfile, checkSignature, coerceRelease, profilesPlugin, resolveProfile, requireProfile, formatExplanation, PROFILE_STAGES, type ProfilesPluginOptions, type Selection, type SignatureCheck } from './profiles/index.js';
