@@ -8,6 +8,7 @@ import { gptPlugin } from '../plugins/gpt/index.js';
 import { dosPartitionsPlugin } from '../plugins/dos-partitions/index.js';
 import { lvm2Plugin } from '../plugins/lvm2/index.js';
 import { memoryContainersPlugin } from '../plugins/memory-containers/index.js';
+import { imageProfilePlugin } from '../plugins/linux-kernel/image-profile/image.js';
 
 /**
  * Every format the project ships, registered by default through the same door as third-party plugins.
@@ -15,5 +16,5 @@ import { memoryContainersPlugin } from '../plugins/memory-containers/index.js';
  * sets its own tap stage when it must run early or late (e.g. raw is the last resort).
  */
 export function builtinPlugins(): Plugin[] {
-  return [qcow2Plugin, rawPlugin, gptPlugin, dosPartitionsPlugin, lvm2Plugin, ext3Plugin, ntfsPlugin, fsSignaturesPlugin, memoryContainersPlugin];
+  return [qcow2Plugin, rawPlugin, gptPlugin, dosPartitionsPlugin, lvm2Plugin, ext3Plugin, ntfsPlugin, fsSignaturesPlugin, memoryContainersPlugin, imageProfilePlugin];
 }

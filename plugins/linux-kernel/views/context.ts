@@ -47,6 +47,8 @@ export interface OpenKernelViewOptions {
   /** Runs the resolveProfile waterfall (the CLI's context.resolveProfile: prints --explain). */
   resolveProfile(query: KernelProfileQuery): Promise<ProfileResolution> | ProfileResolution;
   explain?: (line: string) => void;
+  /** The kernel when the caller already located it. */
+  kernel?: KernelContext;
 }
 
 /** Finds the kernel, recovers kallsyms, resolves the profile; throws when no profile fits. */
@@ -56,7 +58,7 @@ export async function openKernelView(memory: PhysicalMemory, options: OpenKernel
     explanation.push(line);
     options.explain?.(line);
   };
-  const kernel = locateKernel(memory, { explain });
+  const kernel = options.kernel ?? locateKernel(memory, { explain });
   let kallsyms: KallsymsTable | undefined;
   try {
     const recovered = recoverKallsyms(kernel);
@@ -90,6 +92,6 @@ export function noProfileError(file: string, kernel: KernelContext, resolution: 
   return new IntrospectError({
     file,
     structure: 'linux-kernel profile selection',
-    reason: `${lead} and no profile matches ${kernel.release} (${kernel.arch}) (tried: ${tried.length ? tried.join('; ') : 'no linux-kernel profiles are installed'})`,
+    reason: `${lead} and no profile matches ${kernel.release} (tried: ${tried.length ? tried.join('; ') : `none: no linux-kernel profile is installed for ${kernel.arch} or any other arch`})`,
   });
 }
