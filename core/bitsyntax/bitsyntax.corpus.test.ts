@@ -64,14 +64,14 @@ const gptHeader = bitmatch(`
 const gptEntries = bitmatch(`
   n : 0,
   entries[] : {
-    partition_type_guid : { :corpus_efi_guid },
-    unique_partition_guid : { :corpus_efi_guid },
+    partition_type_guid : { :guid },
+    unique_partition_guid : { :guid },
     starting_lba : 64 : littleendian,
     ending_lba : 64 : littleendian,
     attributes : 64 : littleendian,
     partition_name : 576 : string(utf16le)
   }
-`);
+`, { guid: efiGuid });
 
 const extSuper = bitmatch(`
   s_inodes_count : 32 : littleendian,
