@@ -62,7 +62,6 @@ const gptHeader = bitmatch(`
   sizeof_partition_entry : 32 : littleendian : check(sizeof_partition_entry == 128)
 `, { guid: efiGuid });
 const gptEntries = bitmatch(`
-  n : 0,
   entries[] : {
     partition_type_guid : { :guid },
     unique_partition_guid : { :guid },
