@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { IntrospectError, UsageError } from '../../errors.js';
 import type { Introspector } from '../../pipeline/introspector.js';
 import type { Guest, StorageNode } from '../../pipeline/model.js';
+import { reportMemoryImage } from '../../../plugins/linux-kernel/views/report.js';
 import type { CommandContext } from '../context.js';
 
 export interface InspectedNode {
@@ -61,7 +62,11 @@ async function run(ctx: CommandContext, images: string[], format: string | undef
   const introspector = await ctx.introspector();
   const guest = introspector.inspectGuest(images.map((path) => ({ path: resolve(ctx.cwd, path), format })));
   const nodes = inspectedNodes(guest);
-  const unknownDisks = guest.disks.filter((d) => unrecognised(guest, d));
+  // Memory images (issue 7): a disk nothing recognised may be guest RAM with a Linux kernel in it.
+  const memoryImages: StorageNode[] = [];
+  for (const d of guest.disks.filter((d) => unrecognised(guest, d))) if (await reportMemoryImage(ctx, introspector, d.source, format)) memoryImages.push(d);
+  if (memoryImages.length > 0 && memoryImages.length === guest.disks.length) return;
+  const unknownDisks = guest.disks.filter((d) => unrecognised(guest, d) && !memoryImages.includes(d));
   const hasErrors = guest.diagnostics.some((d) => d.level === 'error');
 
   for (const d of guest.diagnostics) ctx.io.stderr(`introspect: ${d.level}: ${d.device ? `${d.device}: ` : ''}${d.error.message}\n`);
