@@ -255,9 +255,10 @@ function fromTemplate(strings: TemplateStringsArray, values: readonly unknown[])
  * - `bitmatch('a : 8, b : 16 : littleendian')`: result type inferred from the text.
  * - `bitmatch('hdr : { :ipv4 }, n : k', { ipv4, k: 16 })`: env gives named sub-patterns and constants.
  * - ``bitmatch`len : 8, data : ${n} : bitstring` ``: tagged template; `${}` values are inlined
- *   (sizes, constants, sub-patterns); the result type is a generic record.
+ *   (sizes, constants, sub-patterns); the result type is a generic record, or the R you state with
+ *   ``bitmatch<R>`...` `` (not checked against the text).
  */
-export function bitmatch(strings: TemplateStringsArray, ...values: TemplateValue[]): Pattern;
+export function bitmatch<R = { readonly [key: string]: FieldValue }>(strings: TemplateStringsArray, ...values: TemplateValue[]): Pattern<R>;
 export function bitmatch<const T extends string, const E extends PatternEnv = {}>(text: T, env?: E): Pattern<ResultOf<T, E>, BuildInputOf<T, E>>;
 export function bitmatch(first: string | TemplateStringsArray, ...rest: unknown[]): Pattern<unknown, unknown> {
   if (typeof first === 'string') return compilePattern(first, [], (rest[0] as PatternEnv | undefined) ?? {});

@@ -129,5 +129,8 @@ describe('type inference corners', () => {
     const q = bitmatch`a : ${8}`;
     expectTypeOf(p.parse(new Uint8Array(1))).toEqualTypeOf<{ readonly [key: string]: import('../../../core/bitsyntax/index.js').FieldValue }>();
     expectTypeOf(q.parse(new Uint8Array(1))['a']).toEqualTypeOf<import('../../../core/bitsyntax/index.js').FieldValue>();
+    const stated = bitmatch<{ a: number }>`a : ${8}`;
+    expectTypeOf(stated.parse(new Uint8Array(1)).a).toEqualTypeOf<number>();
+    expect(stated.parse(new Uint8Array([7])).a).toBe(7);
   });
 });
