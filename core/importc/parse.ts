@@ -15,6 +15,7 @@ export interface EnumDef {
   tag?: string;
   line: number;
   values: Map<string, bigint>;
+  packed?: boolean;
 }
 
 export interface Declarations {
@@ -397,7 +398,7 @@ export class DeclarationParser implements ExprHooks {
     const spelling = `enum${tag ? ' ' + tag : ''}`;
     if (peek(c)?.text !== '{') {
       const existing = tag ? this.tags.get(tag) : undefined;
-      if (existing && !('kind' in existing)) return this.enumType(existing, spelling, !!pre.packed);
+      if (existing && !('kind' in existing)) return this.enumType(existing, spelling, !!(pre.packed || existing.packed));
       return intType(spelling, 4, false, this.target);
     }
     const en: EnumDef = { tag, line: lineOf(c), values: new Map() };
@@ -421,9 +422,10 @@ export class DeclarationParser implements ExprHooks {
     }
     c.i = close + 1;
     const post = this.attributes();
+    en.packed = !!(pre.packed || post.packed);
     if (tag) this.tags.set(tag, en);
     this.enums.push(en);
-    return this.enumType(en, spelling, !!(pre.packed || post.packed));
+    return this.enumType(en, spelling, en.packed);
   }
 
   /** gcc: unsigned int when no value is negative, int otherwise; 8 bytes when needed; smallest when packed. */

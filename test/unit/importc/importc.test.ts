@@ -184,6 +184,21 @@ describe('patterns', () => {
     expect(p!.parse(bytes)).toEqual({ a: 5, b: 45, s: -3, big: 0x123456789a, z: 0x7f });
   });
 
+  test('bit-fields read through 7 or 8 bytes (bigint arithmetic) and signed straddling ones', () => {
+    const r = importC('struct w { unsigned long long x:4, y:50; int s:10; }; struct v { unsigned long long x:4, z:60; };');
+    const m = loadModule(r);
+    // s fits in the int-sized unit holding bits 32..63, so it shares the long long's last bytes (gcc does the same)
+    const wv = 9n | (0x2_3456_789a_bcden << 4n) | (BigInt(-300 & 0x3ff) << 54n);
+    const wb = new Uint8Array(8);
+    new DataView(wb.buffer).setBigUint64(0, wv, true);
+    expect(rec(r, 'w')).toMatchObject({ size: 8, align: 8 });
+    expect(rec(r, 'w').fields.map((f) => [f.path, f.bitOffset, f.bitWidth])).toEqual([['x', 0, 4], ['y', 4, 50], ['s', 54, 10]]);
+    expect(m.w!.parse(wb)).toEqual({ x: 9, y: 0x2_3456_789a_bcde, s: -300 });
+    const vb = new Uint8Array(8);
+    new DataView(vb.buffer).setBigUint64(0, 3n | (0xfed_cba9_8765_4321n << 4n), true);
+    expect(m.v!.parse(vb)).toEqual({ x: 3, z: 0xfed_cba9_8765_4321n });
+  });
+
   test('union alternatives overlap through offset(); char arrays are strings, byte arrays bitstrings, 2-D arrays flattened', () => {
     const r = importC(`
       union u { unsigned int w; unsigned char b[4]; char s[4]; };
