@@ -6,9 +6,11 @@
  * - a bit-field is placed at the next free bit unless it would span more units of its type's
  *   alignment than its type has (then it moves to the next unit); packed or #pragma pack bit-fields
  *   never move; `type : 0` moves to the next unit of the type;
- * - named bit-fields give the record their type's alignment, unnamed ones do not;
+ * - named bit-fields give the record their type's alignment, unnamed ones only on AAPCS64
+ *   ("without exception for zero-sized or anonymous bit-fields");
  * - the size is rounded up to the record's alignment.
  */
+import type { Target } from './targets.js';
 import { alignOf, LayoutError, sizeOf, type Member, type PlacedMember, type RecordDef, type RecordLayout } from './ctypes.js';
 
 const roundUp = (x: number, a: number): number => Math.ceil(x / a) * a;
@@ -20,7 +22,7 @@ function checkBitField(m: Member, width: number): number {
   return t.size;
 }
 
-export function layoutRecord(rec: RecordDef): RecordLayout {
+export function layoutRecord(rec: RecordDef, target: Target): RecordLayout {
   const placed: PlacedMember[] = [];
   let bitpos = 0;
   let maxBits = 0;
@@ -38,6 +40,7 @@ export function layoutRecord(rec: RecordDef): RecordLayout {
         // neither packed nor aligned(N) affect it; #pragma pack does
         const a = pack ? Math.min(typeAlign, pack) : typeAlign;
         if (rec.kind === 'struct') bitpos = roundUp(bitpos, a * 8);
+        if (target.alignAnonBitfield) recordAlign = Math.max(recordAlign, a);
         continue;
       }
       let pos = bitpos;
@@ -48,7 +51,7 @@ export function layoutRecord(rec: RecordDef): RecordLayout {
         if (Math.ceil((inUnit + w) / unit) > Math.floor((size * 8) / unit)) pos = roundUp(pos, unit);
       }
       placed.push({ member: m, bitOffset: at(pos), bits: w });
-      if (m.name) {
+      if (m.name || target.alignAnonBitfield) {
         const a = packed ? 1 : pack ? Math.min(typeAlign, pack) : typeAlign;
         recordAlign = Math.max(recordAlign, a, m.aligned ?? 1);
       }

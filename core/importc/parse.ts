@@ -324,7 +324,7 @@ export class DeclarationParser implements ExprHooks {
     rec.complete = true;
     if (!rec.error) {
       try {
-        rec.layout = layoutRecord(rec);
+        rec.layout = layoutRecord(rec, this.target);
       } catch (e) {
         if (!(e instanceof LayoutError)) throw e;
         rec.error = { line: e.line, message: e.message };

@@ -18,6 +18,8 @@ export interface Target {
   doubleFieldAlign: number;
   longDouble: { size: number; align: number };
   charSigned: boolean;
+  /** Unnamed bit-fields (zero-width ones too) give the record their type's alignment (AAPCS64 yes, SysV no). */
+  alignAnonBitfield: boolean;
   /** __BIGGEST_ALIGNMENT__: what `aligned` without a number gives. */
   biggestAlignment: number;
   littleEndian: true;
@@ -63,6 +65,7 @@ export const TARGETS: Readonly<Record<TargetName, Target>> = {
     doubleFieldAlign: 8,
     longDouble: { size: 16, align: 16 },
     charSigned: true,
+    alignAnonBitfield: false,
     biggestAlignment: 16,
     littleEndian: true,
     predefined: { ...COMMON, __x86_64__: '1', __x86_64: '1', __amd64__: '1', __amd64: '1', __LP64__: '1', _LP64: '1', __SIZEOF_LONG__: '8', __SIZEOF_POINTER__: '8', __SIZEOF_LONG_DOUBLE__: '16', __SIZEOF_INT128__: '16' },
@@ -75,6 +78,7 @@ export const TARGETS: Readonly<Record<TargetName, Target>> = {
     doubleFieldAlign: 4,
     longDouble: { size: 12, align: 4 },
     charSigned: true,
+    alignAnonBitfield: false,
     biggestAlignment: 16,
     littleEndian: true,
     predefined: { ...COMMON, __i386__: '1', __i386: '1', i386: '1', __ILP32__: '1', _ILP32: '1', __SIZEOF_LONG__: '4', __SIZEOF_POINTER__: '4', __SIZEOF_LONG_DOUBLE__: '12' },
@@ -87,6 +91,7 @@ export const TARGETS: Readonly<Record<TargetName, Target>> = {
     doubleFieldAlign: 8,
     longDouble: { size: 16, align: 16 },
     charSigned: false,
+    alignAnonBitfield: true,
     biggestAlignment: 16,
     littleEndian: true,
     predefined: { ...COMMON, __aarch64__: '1', __ARM_64BIT_STATE: '1', __ARM_ARCH: '8', __LP64__: '1', _LP64: '1', __CHAR_UNSIGNED__: '1', __SIZEOF_LONG__: '8', __SIZEOF_POINTER__: '8', __SIZEOF_LONG_DOUBLE__: '16', __SIZEOF_INT128__: '16' },

@@ -60,6 +60,10 @@ describe('layout', () => {
     expect(arm.pattern).toMatch(/c : 8,/);
     expect(importC(h).records[0]!.pattern).toMatch(/c : 8 : signed,/);
     expect(importC(h, { target: 'i386' }).records[0]!.pattern).toMatch(/p : 32 : littleendian,/);
+    // AAPCS64: unnamed (and zero-width) bit-fields count for the record's alignment; SysV: they do not
+    const z = 'struct z { char a; int : 0; char b; };';
+    expect([importC(z).records[0]!.size, importC(z).records[0]!.align]).toEqual([5, 1]);
+    expect([importC(z, { target: 'arm64' }).records[0]!.size, importC(z, { target: 'arm64' }).records[0]!.align]).toEqual([8, 4]);
   });
 
   test('packed structures and members, aligned(N), #pragma pack', () => {
