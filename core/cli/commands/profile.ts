@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { IntrospectError, NotImplementedError } from '../../errors.js';
+import { IntrospectError } from '../../errors.js';
 import { openMemoryImage } from '../../memory/open.js';
 import { validateProfile } from '../../profiles/validate.js';
 import { profileFileDocument } from '../../../plugins/linux-kernel/image-profile/extract.js';
@@ -12,9 +12,10 @@ import { imageProfile } from '../../../plugins/linux-kernel/image-profile/image.
 import { recoverKallsyms } from '../../../plugins/linux-kernel/kallsyms/index.js';
 import { locateKernel } from '../../../plugins/linux-kernel/locate.js';
 import type { CommandContext } from '../context.js';
+import { registerProfileManagement } from './profile-manage.js';
 
 export function register(program: Command, context: () => CommandContext): void {
-  const profile = program.command('profile').description('layout profiles: extract one from a memory image (list, show, explain, build, import-isf, export-isf: issue #8)');
+  const profile = program.command('profile').description('layout profiles: list, show, explain the choice for an image, build from a kernel, extract from a memory image, import/export Volatility ISF');
 
   profile
     .command('extract')
@@ -55,14 +56,5 @@ export function register(program: Command, context: () => CommandContext): void 
       ctx.io.stdout(`${out}: profile ${doc.name} (${doc.versions}, ${doc.arch}): ${structs} struct layouts, ${symbols} symbols\n`);
     });
 
-  for (const sub of ['list', 'show', 'explain', 'build', 'import-isf', 'export-isf']) {
-    profile
-      .command(sub)
-      .description('not implemented yet (issue #8)')
-      .allowUnknownOption()
-      .argument('[args...]')
-      .action(() => {
-        throw new NotImplementedError(`introspect profile ${sub}`, 8);
-      });
-  }
+  registerProfileManagement(profile, context);
 }
