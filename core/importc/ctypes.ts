@@ -135,6 +135,9 @@ export class LayoutError extends Error {
   }
 }
 
+/** Larger objects are refused: patterns count bits in numbers. */
+const MAX_OBJECT_BYTES = 2 ** 31;
+
 export function sizeOf(t: CType, line: number): number {
   switch (t.k) {
     case 'int':
@@ -143,7 +146,9 @@ export function sizeOf(t: CType, line: number): number {
       return t.size;
     case 'array': {
       if (t.count === null) return 0;
-      return t.count * sizeOf(t.of, line);
+      const size = t.count * sizeOf(t.of, line);
+      if (size > MAX_OBJECT_BYTES) throw new LayoutError(line, `${t.spelling} is ${size} bytes, more than import-c handles (${MAX_OBJECT_BYTES})`);
+      return size;
     }
     case 'record':
       if (!t.rec.layout) throw new LayoutError(line, `${t.spelling} is ${t.rec.error ? `not understood (line ${t.rec.error.line}: ${t.rec.error.message})` : 'incomplete (declared but not defined here)'}`);

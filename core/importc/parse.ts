@@ -134,6 +134,9 @@ export class DeclarationParser implements ExprHooks {
         const a = attrs.aligned ?? spec.attrs.aligned;
         if (a) t = { ...t, userAlign: a };
         if (t.k === 'record' && !t.rec.tag && !t.rec.typedefName) t.rec.typedefName = d.name;
+        // Linux: `typedef __u16 __bitwise __be16;` must keep the byte order the name stands for
+        const known = this.typedefs.get(d.name);
+        if (known?.k === 'int' && known.endian !== 'native' && t.k === 'int' && t.size === known.size) t = { ...t, endian: known.endian };
         this.typedefs.set(d.name, { ...t, spelling: t.k === 'record' || t.k === 'array' ? t.spelling : d.name });
       }
       const next = peek(c);

@@ -110,6 +110,12 @@ describe('layout', () => {
   });
 });
 
+test('a header redefining __be16 (Linux: typedef __u16 __bitwise __be16) keeps it big-endian; huge arrays are refused', () => {
+  const r = importC('typedef unsigned short __u16;\ntypedef __u16 __bitwise __be16;\nstruct h { __be16 port; };\nstruct huge { char x[0x100000][0x10000]; };\n');
+  expect(rec(r, 'h').pattern).toMatch(/port : 16 : bigendian,/);
+  expect(r.skipped).toEqual([{ name: 'huge', line: 4, reason: expect.stringMatching(/more than import-c handles/) as unknown as string }]);
+});
+
 describe('preprocessor', () => {
   test('#if / #elif / #else evaluated for the target; unknown identifiers are 0; comments and continuations', () => {
     const r = importC(`
