@@ -147,7 +147,10 @@ export async function bootLiveGuest(options: LiveGuestOptions): Promise<LiveGues
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
-      if (child.pid !== undefined && !exited(child)) {
+      if (child.pid !== undefined && exited(child)) {
+        // qemu is gone; anything left in its process group goes too.
+        killGroup(child.pid, 'SIGKILL');
+      } else if (child.pid !== undefined) {
         killGroup(child.pid, 'SIGTERM');
         const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000).unref());
         if ((await Promise.race([exitPromise.then(() => 'exit' as const), timer])) === 'timeout') {
