@@ -1,0 +1,149 @@
+// ps, dmesg and ifconfig on the corpus memory images, through the CLI with --profile auto, against
+// what the guest printed at READY (truth.json). A kernel without BTF of its own is read with a
+// profile built here from the vmlinux.btf beside it (the profiles issue ships such profiles).
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../core/cli/program.js';
+import { openMemoryImage } from '../../../core/memory/open.js';
+import { Introspector } from '../../../core/pipeline/introspector.js';
+import { loadProfileFile } from '../../../core/profiles/registry.js';
+import { corpusAvailable, corpusFile, corpusRequired, readTruth } from '../../../test/corpus/corpus.js';
+import { memoryContainersPlugin } from '../../memory-containers/index.js';
+import { parseBtf } from '../btf/index.js';
+import { profileFileDocument } from '../image-profile/extract.js';
+import { profileFromBtf } from '../image-profile/from-btf.js';
+import { locateKernel } from '../locate.js';
+
+interface TruthProcess {
+  pid: number; ppid: number; uid: number; gid: number; comm: string; flags: number; argv: string[]; kernel_thread: boolean; num_threads: number;
+}
+interface TruthInterface {
+  index: number; name: string; mac: string; mtu: number; flags: string[];
+  ipv4: { address: string; prefixlen: number; scope: string }[]; ipv6: { address: string; prefixlen: number; scope: string }[];
+}
+interface TruthRecord { seq: number; ts_usec: number; level: number; facility: number; text: string; dict?: string[] }
+interface Truth { processes: TruthProcess[]; interfaces: TruthInterface[]; dmesg: TruthRecord[] }
+
+interface PsJson { processes: { pid: number; ppid: number; uid: number; gid: number; comm: string; state: string; kernelThread: boolean; threads: number; args: string[] }[] }
+interface DmesgJson { records: { seq: number; timestampUs: number; level: number; facility: number; text: string; dict?: string[] }[] }
+interface IfJson { interfaces: { netns: number; name: string; index: number; mac: string; mtu: number; flags: string[]; ipv4: { address: string; prefixLength: number; scope: string }[]; ipv6: { address: string; prefixLength: number; scope: string }[] }[] }
+
+const skip = !corpusAvailable() && !corpusRequired();
+const memDir = corpusFile('mem');
+const variants = !skip && existsSync(memDir) ? readdirSync(memDir).filter((v) => existsSync(join(memDir, v, 'truth.json'))).sort() : [];
+/** include/linux/sched.h PF_WQ_WORKER: the "-desc" suffix of a worker's name changes with every work item it runs. */
+const PF_WQ_WORKER = 0x20;
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(['--no-config', ...args], { stdout: (s) => (out += s), stderr: (s) => (err += s), interactive: false });
+  return { code, out, err };
+}
+
+describe.skipIf(skip)('memory views on the corpus', () => {
+  let tmp: string;
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'introspect-views-'));
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('has memory variants', () => expect(variants.length).toBeGreaterThan(0));
+
+  for (const variant of variants) {
+    const dir = join(memDir, variant);
+    const image = readdirSync(dir).find((f) => /^mem\.(raw|elf|kdump|lime)$/.test(f));
+    if (!image) continue;
+    const path = join(dir, image);
+
+    describe(variant, () => {
+      let truth: Truth;
+      /** --profile argument: auto, or a profile built from vmlinux.btf when the image has no BTF. */
+      let profileArgs: string[] = [];
+      beforeAll(async () => {
+        truth = readTruth<Truth>(`mem/${variant}/truth.json`);
+        const auto = await cli(['--profile', 'auto', 'ps', '--json', path]);
+        if (auto.code !== 0 && /no BTF in the image/.test(auto.err) && existsSync(join(dir, 'vmlinux.btf'))) {
+          const kernel = locateKernel(openMemoryImage(new Introspector().use(memoryContainersPlugin), path));
+          expect(auto.err).toContain(`no BTF in the image and no profile matches ${kernel.release} (tried: `);
+          expect(auto.code).toBe(1);
+          const btf = parseBtf(readFileSync(join(dir, 'vmlinux.btf')), { name: 'vmlinux.btf' });
+          const profile = profileFromBtf(btf, { release: kernel.release, arch: kernel.arch, name: `test-${variant}`, origin: 'vmlinux.btf' });
+          const file = join(tmp, `${variant}.json`);
+          writeFileSync(file, JSON.stringify(profileFileDocument(profile)));
+          expect(loadProfileFile(file).name).toBe(`test-${variant}`);
+          profileArgs = ['--profile', file];
+        } else profileArgs = ['--profile', 'auto'];
+      });
+
+      it('ps: pid, ppid, uid, gid, comm, kernel-thread flag, threads and args of every process', async () => {
+        const r = await cli([...profileArgs, 'ps', '--json', path]);
+        expect(r.err).toBe('');
+        expect(r.code).toBe(0);
+        const got = (JSON.parse(r.out) as PsJson).processes;
+        expect(got.map((p) => p.pid).sort((a, b) => a - b)).toEqual(truth.processes.map((p) => p.pid).sort((a, b) => a - b));
+        const byPid = new Map(got.map((p) => [p.pid, p]));
+        const base = (comm: string): string => comm.split(/[-+]/)[0];
+        for (const t of truth.processes) {
+          const g = byPid.get(t.pid)!;
+          const worker = (t.flags & PF_WQ_WORKER) !== 0;
+          expect({ pid: g.pid, ppid: g.ppid, uid: g.uid, gid: g.gid, comm: worker ? base(g.comm) : g.comm, kernelThread: g.kernelThread, threads: g.threads, args: g.args }).toEqual({
+            pid: t.pid, ppid: t.ppid, uid: t.uid, gid: t.gid, comm: worker ? base(t.comm) : t.comm, kernelThread: t.kernel_thread, threads: t.num_threads, args: t.kernel_thread ? [] : t.argv,
+          });
+          expect('RSDTtXZPI').toContain(g.state);
+        }
+      });
+
+      it('dmesg: every record (seq, timestamp, level, facility, text, device dictionary)', async () => {
+        const r = await cli([...profileArgs, 'dmesg', '--json', path]);
+        expect(r.err).toBe('');
+        expect(r.code).toBe(0);
+        const got = (JSON.parse(r.out) as DmesgJson).records;
+        expect(got).toEqual(truth.dmesg.map((t) => ({ seq: t.seq, timestampUs: t.ts_usec, level: t.level, facility: t.facility, text: t.text, ...(t.dict ? { dict: t.dict } : {}) })));
+      });
+
+      it('ifconfig: names, indexes, MACs, MTUs, flags, IPv4 and IPv6 addresses with prefixes', async () => {
+        const r = await cli([...profileArgs, 'ifconfig', '--json', path]);
+        expect(r.err).toBe('');
+        expect(r.code).toBe(0);
+        const got = (JSON.parse(r.out) as IfJson).interfaces;
+        expect(new Set(got.map((i) => i.netns)).size).toBe(1);
+        expect(got.map((i) => ({ name: i.name, index: i.index, mac: i.mac, mtu: i.mtu, flags: i.flags, ipv4: i.ipv4, ipv6: i.ipv6 }))).toEqual(
+          truth.interfaces.map((t) => ({
+            name: t.name, index: t.index, mac: t.mac, mtu: t.mtu, flags: t.flags,
+            ipv4: t.ipv4.map((a) => ({ address: a.address, prefixLength: a.prefixlen, scope: a.scope })),
+            ipv6: t.ipv6.map((a) => ({ address: a.address, prefixLength: a.prefixlen, scope: a.scope })),
+          })),
+        );
+      });
+
+      it('profile extract writes a profile that reads the image the same way, or says why it cannot', async () => {
+        const file = join(tmp, `${variant}-extracted.json`);
+        const r = await cli(['profile', 'extract', path, '-o', file]);
+        if (profileArgs[1] !== 'auto') {
+          expect(r.code).toBe(1);
+          expect(r.err).toMatch(/cannot extract a profile: no BTF in the image/);
+          return;
+        }
+        expect(r.code).toBe(0);
+        const profile = loadProfileFile(file);
+        expect(profile.kind).toBe('linux-kernel');
+        const viaFile = await cli(['--profile', file, 'ps', '--json', path]);
+        const viaAuto = await cli(['--profile', 'auto', 'ps', '--json', path]);
+        expect(viaFile.code).toBe(0);
+        expect(JSON.parse(viaFile.out)).toEqual(JSON.parse(viaAuto.out));
+      });
+
+      it('the default command prints the memory report', async () => {
+        const r = await cli([...profileArgs, path]);
+        expect(r.code).toBe(0);
+        expect(r.out).toContain('== uname');
+        expect(r.out).toContain('introspect-marker: hello from the guest');
+        for (const i of truth.interfaces) expect(r.out).toContain(`${i.index}: ${i.name}: `);
+        expect(r.out).toMatch(/^\s+1 \/bin\/sh \/init$/m);
+      });
+    });
+  }
+});
