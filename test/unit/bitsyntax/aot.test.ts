@@ -35,7 +35,7 @@ function same(a: unknown, b: unknown): void {
 }
 
 describe('ahead-of-time modules', () => {
-  it('emit no new Function and give identical results to runtime patterns', async () => {
+  it('emit no new Function and give identical results to runtime patterns', { timeout: 120_000 }, async () => {
     const all: Record<string, Pattern<unknown, unknown>> = { ...fixed };
     random.forEach((rp, i) => (all[`r${i}`] = bitmatch(rp.text as string)));
     const text = generateModule(all, { importFrom: 'introspect' });

@@ -14,7 +14,7 @@ function normaliseRecord(r: Record<string, unknown>): Record<string, unknown> {
 
 describe('property: random patterns round-trip build -> match', () => {
   const SEEDS = 400;
-  it(`holds for ${SEEDS} seeded random patterns, aligned and at every bit shift`, () => {
+  it(`holds for ${SEEDS} seeded random patterns, aligned and at every bit shift`, { timeout: 120_000 }, () => {
     let intFields = 0;
     let wideFields = 0;
     let unalignedLe = 0;
@@ -60,7 +60,7 @@ describe('property: random patterns round-trip build -> match', () => {
     expect(unalignedLe).toBeGreaterThan(100);
   });
 
-  it('never throws on garbage input: match gives undefined or a record, parse a BitMatchError', () => {
+  it('never throws on garbage input: match gives undefined or a record, parse a BitMatchError', { timeout: 120_000 }, () => {
     let matched = 0;
     let failed = 0;
     for (let seed = 1000; seed < 1300; seed++) {
@@ -82,7 +82,7 @@ describe('property: random patterns round-trip build -> match', () => {
     expect(failed).toBeGreaterThan(50);
   });
 
-  it('rejects every out-of-range integer at build, naming the field', () => {
+  it('rejects every out-of-range integer at build, naming the field', { timeout: 120_000 }, () => {
     const r = prng(99);
     for (let i = 0; i < 200; i++) {
       const bits = 1 + Math.floor(r() * 64);
