@@ -16,7 +16,7 @@ export const x86SetupHeader = bitmatch(`
   jump : 16 : littleendian,
   "HdrS" : 32 : string,
   version : 16 : littleendian,
-  _ : 400,
+  _ : 512,
   payload_offset : 32 : littleendian,
   payload_length : 32 : littleendian
 `);
