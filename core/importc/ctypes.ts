@@ -73,6 +73,8 @@ export interface RecordDef {
   tag?: string;
   typedefName?: string;
   line: number;
+  /** The #include'd file it is defined in; undefined for the main header. */
+  file?: string;
   members: Member[];
   complete: boolean;
   packed: boolean;

@@ -19,6 +19,13 @@ export interface ImportCOptions {
   target?: TargetName;
   /** Name of the header in messages and in the module's comment. */
   fileName?: string;
+  /**
+   * Folders searched for #include <...> and "..." (like gcc -I); "..." is looked for in `headerDir`
+   * first. Without it, #include is not followed (the fixed-width and kernel types are built in).
+   */
+  includeDirs?: readonly string[];
+  /** Folder of the header (for #include "..."). */
+  headerDir?: string;
   /** Extra macros, like gcc's -D: `{ __KERNEL__: '1' }`. */
   defines?: Readonly<Record<string, string>>;
   /** Module specifier the generated TS module imports definePattern from (default 'introspect'). */
@@ -50,6 +57,8 @@ export interface ImportedRecord {
   size: number;
   align: number;
   line: number;
+  /** The #include'd file it is defined in (absent: the header itself). */
+  file?: string;
   fields: ImportedField[];
   /** Bit-syntax pattern text: every member at its offset, padding as `_ : N`. */
   pattern: string;
@@ -120,7 +129,7 @@ export function importC(headerText: string, options: ImportCOptions = {}): Impor
     warnings.push(w);
   };
 
-  const pp = new Preprocessor({ predefined: { ...target.predefined, ...(options.defines ?? {}) }, warn });
+  const pp = new Preprocessor({ predefined: { ...target.predefined, ...(options.defines ?? {}) }, warn, includeDirs: options.includeDirs, mainDir: options.headerDir });
   let decls;
   let parser: DeclarationParser;
   try {
@@ -128,6 +137,7 @@ export function importC(headerText: string, options: ImportCOptions = {}): Impor
     parser = new DeclarationParser(toks, target, warn);
     decls = parser.parse();
   } catch (e) {
+    if (e instanceof PreprocessError && e.file) fail(file, `${e.file} line ${e.line}`, e.message);
     if (e instanceof PreprocessError || e instanceof CSyntaxError || e instanceof LayoutError) fail(file, `line ${e.line}`, e.message);
     throw e;
   }
@@ -146,14 +156,15 @@ export function importC(headerText: string, options: ImportCOptions = {}): Impor
     roots = options.structs.map((n) => {
       const rec = byName.get(n.replace(/^(struct|union)\s+/, ''));
       if (!rec) fail(file, `struct ${n}`, `not defined in the header${byName.size ? ` (defined: ${[...new Set([...byName.values()].map((r) => recordName(r)!))].slice(0, 20).join(', ')}${byName.size > 20 ? ', ...' : ''})` : ''}`);
-      if (rec.error) fail(file, `${recordLabel(rec)} at line ${rec.error.line}`, rec.error.message);
+      if (rec.error) fail(file, `${recordLabel(rec)} at ${rec.file ? `${rec.file} ` : ''}line ${rec.error.line}`, rec.error.message);
       return rec;
     });
   } else {
     roots = [];
     for (const rec of decls.records) {
       const name = recordName(rec);
-      if (!name) continue;
+      // records of #include'd files come only when asked for or used
+      if (!name || rec.file) continue;
       if (rec.error) {
         skipped.push({ name, line: rec.error.line, reason: rec.error.message });
         warn({ line: rec.error.line, message: `${recordLabel(rec)} skipped: ${rec.error.message}` });
@@ -196,6 +207,7 @@ export function importC(headerText: string, options: ImportCOptions = {}): Impor
       size: rec.layout!.size,
       align: rec.layout!.align,
       line: rec.line,
+      ...(rec.file ? { file: rec.file } : {}),
       fields,
       pattern: `\n${patternLines(rec, emitNames).join('\n')}\n`,
       dependencies: [...deps].map((d) => names.get(d)!),
@@ -233,7 +245,7 @@ function renderModule(records: ImportedRecord[], file: string, target: TargetNam
   out.push(`// Offsets are the C compiler's; '_ : N' fields are padding, 'offset(N)' marks overlapping members.`);
   out.push(`import { definePattern } from '${from}';`, '');
   for (const r of records) {
-    out.push(`/** ${r.kind} ${r.name} (${file}:${r.line}): ${r.size} bytes, aligned to ${r.align}. */`);
+    out.push(`/** ${r.kind} ${r.name} (${r.file ?? file}:${r.line}): ${r.size} bytes, aligned to ${r.align}. */`);
     const env = r.dependencies.length ? `, { ${r.dependencies.join(', ')} }` : '';
     out.push(`export const ${r.name} = definePattern('${r.name}', \`${r.pattern}\`${env});`, '');
   }

@@ -10,6 +10,8 @@ export interface Token {
   text: string;
   /** 1-based line of the header where the token (or the macro use that produced it) is. */
   line: number;
+  /** The #include'd file the token comes from; undefined for the main header. */
+  file?: string;
   /** Macros this token came from (C's hide set: they are not expanded again). */
   hide?: ReadonlySet<string>;
   /** Whitespace before the token (for # stringizing only). */

@@ -29,6 +29,8 @@ export interface Declarations {
 interface Attrs {
   packed?: boolean;
   aligned?: number;
+  /** __attribute__((mode(QI|HI|SI|DI|word|pointer))): the integer's size in bytes. */
+  mode?: number;
 }
 
 /** Qualifiers, storage classes and annotations that do not change a layout. */
@@ -86,7 +88,8 @@ export class DeclarationParser implements ExprHooks {
         this.topLevel();
       } catch (e) {
         if (!(e instanceof CSyntaxError || e instanceof LayoutError)) throw e;
-        this.warn({ line: e.line, message: `declaration skipped: ${e.message}` });
+        const file = c.toks[start]?.file;
+        this.warn({ line: e.line, message: `declaration skipped: ${e.message}`, ...(file ? { file } : {}) });
         this.resync(start);
       }
     }
@@ -130,7 +133,7 @@ export class DeclarationParser implements ExprHooks {
       this.attributes(attrs);
       if (spec.isTypedef) {
         if (!d.name) throw new CSyntaxError(lineOf(c), 'typedef without a name');
-        let t = d.type;
+        let t = this.withMode(d.type, attrs.mode ?? spec.attrs.mode);
         const a = attrs.aligned ?? spec.attrs.aligned;
         if (a) t = { ...t, userAlign: a };
         if (t.k === 'record' && !t.rec.tag && !t.rec.typedefName) t.rec.typedefName = d.name;
@@ -193,6 +196,11 @@ export class DeclarationParser implements ExprHooks {
               c.i++;
               into.aligned = Math.max(into.aligned ?? 0, this.constant('aligned(N)'));
             } else into.aligned = this.target.biggestAlignment;
+          } else if (name === 'mode' && hasArgs) {
+            const m = c.toks[c.i + 1]?.text.replace(/^__(.*)__$/, '$1') ?? '';
+            const sizes: Record<string, number> = { QI: 1, HI: 2, SI: 4, DI: 8, TI: 16, word: this.target.long, pointer: this.target.pointer, byte: 1 };
+            if (!sizes[m]) throw new CSyntaxError(a.line, `__attribute__((mode(${m}))) is not supported`);
+            into.mode = sizes[m];
           } else if (name === 'mode' || name === 'vector_size' || name === 'ms_struct' || name === 'gcc_struct' || name === 'scalar_storage_order') {
             throw new CSyntaxError(a.line, `__attribute__((${name})) is not supported`);
           }
@@ -213,6 +221,12 @@ export class DeclarationParser implements ExprHooks {
         c.i++;
       } else return into;
     }
+  }
+
+  private withMode(t: CType, mode: number | undefined): CType {
+    if (mode === undefined) return t;
+    if (t.k !== 'int') throw new CSyntaxError(this.c.toks[this.c.i - 1]?.line ?? 0, `mode() on ${t.spelling}, not an integer type`);
+    return { ...intType(t.spelling, mode, t.signed, this.target, t.endian), ...(mode === 16 ? { align: 16 } : {}) };
   }
 
   private constant(what: string): number {
@@ -309,6 +323,7 @@ export class DeclarationParser implements ExprHooks {
     const rec: RecordDef = existing && !existing.complete ? existing : { kind, tag, line: c.toks[open]!.line, members: [], complete: false, packed: false, pack: this.pack };
     if (existing && existing.complete) throw new CSyntaxError(c.toks[open]!.line, `${spelling} defined twice (first at line ${existing.line})`);
     rec.line = c.toks[open]!.line;
+    rec.file = c.toks[open]!.file;
     rec.pack = this.pack;
     if (tag) this.tags.set(tag, rec);
     c.i++;
@@ -371,7 +386,7 @@ export class DeclarationParser implements ExprHooks {
         const d = this.declarator(spec.type, attrs);
         if (!d.name) throw new CSyntaxError(line, 'member name expected');
         if (d.type.k === 'func') throw new CSyntaxError(line, `member ${d.name} is a function`);
-        member = { name: d.name, type: d.type, packed: false, line };
+        member = { name: d.name, type: this.withMode(d.type, attrs.mode), packed: false, line };
       }
       if (peek(c)?.text === ':') {
         c.i++;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { IntrospectError, UsageError } from '../../errors.js';
 import { importC, TARGET_NAMES, type TargetName } from '../../importc/index.js';
 import type { CommandContext } from '../context.js';
@@ -12,6 +12,7 @@ interface ImportCFlags {
   target?: string;
   output?: string;
   define: string[];
+  include: string[];
   import?: string;
 }
 
@@ -24,6 +25,7 @@ export function register(program: Command, context: () => CommandContext): void 
     .option('--target <arch>', `data model: ${TARGET_NAMES.join(', ')} (default x86_64)`)
     .option('-o, --output <file>', 'write the TS module to this file instead of stdout')
     .option('-D, --define <name[=value]>', 'define a macro before reading the header (like gcc -D); repeatable', collect, [])
+    .option('-I, --include <dir>', 'follow #include, searching this folder (like gcc -I); repeatable', collect, [])
     .option('--import <specifier>', "module the generated code imports definePattern from (default 'introspect')")
     .action((header: string, flags: ImportCFlags) => {
       const ctx = context();
@@ -46,6 +48,7 @@ export function register(program: Command, context: () => CommandContext): void 
       const argv = [`introspect import-c ${header}`, ...flags.struct.map((s) => `--struct ${s}`)];
       if (flags.target) argv.push(`--target ${flags.target}`);
       for (const d of flags.define) argv.push(`-D ${d}`);
+      for (const d of flags.include) argv.push(`-I ${d}`);
       if (flags.import) argv.push(`--import ${flags.import}`);
       if (flags.output) argv.push(`-o ${flags.output}`);
       const result = importC(text, {
@@ -53,10 +56,12 @@ export function register(program: Command, context: () => CommandContext): void 
         target: flags.target as TargetName | undefined,
         fileName: basename(header),
         defines,
+        includeDirs: flags.include.length ? flags.include.map((d) => resolve(ctx.cwd, d)) : undefined,
+        headerDir: dirname(path),
         importFrom: flags.import,
         generatedBy: `Made with: ${argv.join(' ')}`,
       });
-      for (const w of result.warnings) ctx.io.stderr(`introspect: ${basename(header)}:${w.line}: warning: ${w.message}\n`);
+      for (const w of result.warnings) ctx.io.stderr(`introspect: ${w.file ?? basename(header)}:${w.line}: warning: ${w.message}\n`);
       if (ctx.globals.json) {
         const doc = { target: result.target, records: result.records, skipped: result.skipped, enums: result.enums };
         ctx.io.stdout(JSON.stringify(doc, null, 2) + '\n');

@@ -1,4 +1,7 @@
 /** importC on small headers: offsets worked out by hand from the ABIs, and the patterns matching bytes. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { bitmatch, Bitstring, definePattern } from '../../../core/bitsyntax/index.js';
 import { IntrospectError } from '../../../core/errors.js';
@@ -141,6 +144,26 @@ describe('preprocessor', () => {
     expect(r.records.map((x) => x.name)).toEqual(['one', 'five', 'six']);
     expect(offsets(rec(r, 'six'))).toEqual({ field: [0, 16] });
     expect(importC('#if defined(__i386__)\nstruct a { int x; };\n#else\nstruct b { int x; };\n#endif\n', { target: 'i386' }).records.map((x) => x.name)).toEqual(['a']);
+  });
+
+  test('#include is followed only with include folders; records of included files come when used', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'importc-inc-'));
+    try {
+      mkdirSync(join(dir, 'sys'));
+      mkdirSync(join(dir, 'inc'));
+      writeFileSync(join(dir, 'sys/types.h'), '#pragma once\ntypedef unsigned int my_u32;\ntypedef int my_i8 __attribute__((__mode__(__QI__)));\n#define LEN 6\nstruct unused_here { int x; };\nstruct used { my_u32 v; };\n');
+      writeFileSync(join(dir, 'inc/lib.h'), '#include "../sys/types.h"\n#define HAS_LIB 1\n');
+      const main = '#include "sys/types.h"\n#include <lib.h>\n#include <missing.h>\n#if HAS_LIB\nstruct m { my_i8 a; char s[LEN]; struct used u; };\n#endif\n';
+      const r = importC(main, { includeDirs: [join(dir, 'inc')], headerDir: dir, fileName: 'main.h' });
+      expect(r.records.map((x) => [x.name, x.file, x.size])).toEqual([['used', join(dir, 'sys/types.h'), 4], ['m', undefined, 12]]);
+      expect(r.warnings).toEqual([{ line: 3, message: '#include <missing.h> not found in the include folders; not read' }]);
+      expect(r.module).toContain(`/** struct used (${join(dir, 'sys/types.h')}:6): 4 bytes, aligned to 4. */`);
+      // without include folders nothing is read: my_i8 is unknown
+      expect(importC(main).skipped.map((x) => x.name)).toEqual([]);
+      expect(importC(main).records).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('-D style defines select branches', () => {
