@@ -77,6 +77,21 @@ describe('virt-df rows', () => {
   });
 });
 
+describe('lines virt-df printed itself (libguestfs appliance on mkfs-made volumes, -h, a 49-byte name)', () => {
+  const name = 'a-very-long-guest-image-name-for-wrapping.img++++';
+  const human = { ...text, human: true };
+  const wrap = ' '.repeat(36);
+  it.each([
+    ['/dev/sda', stats(4096, 14325, 9669, 8523), '       56M        18M        33M   33%'],
+    ['/dev/sdb', stats(4096, 60416, 60352, 60352), '      236M       256K       236M    1%'], // xfs
+    ['/dev/sdc', stats(512, 129022, 129021, 129021), '       63M        512        63M    1%'], // FAT32
+    ['/dev/sdd', stats(2048, 175, 0, 0), '      350K       350K          0  100%'], // iso9660
+    ['/dev/sde1', stats(2048, 14961, 14961, 14961), '       29M          0        29M    0%'], // FAT16 partition
+  ])('%s', (device, s, figures) => {
+    expect(dfRow(name, device, s, human)).toBe(`${name}:${device}\n${wrap}${figures}\n`);
+  });
+});
+
 describe('gnulib human_readable (round to nearest, base 1024, SI letters)', () => {
   it.each([
     [0, '0'],
