@@ -12,6 +12,7 @@ import { runCli } from '../cli/program.js';
 import { Introspector } from '../pipeline/introspector.js';
 import { corpusAvailable, corpusFile, corpusRequired, readTruth } from '../../test/corpus/corpus.js';
 import { dfGuest, type DfGuestReport } from './df.js';
+import { dfRow } from './df-format.js';
 
 interface TruthFilesystem {
   virt_df_device: string;
@@ -20,6 +21,8 @@ interface TruthFilesystem {
   uuid?: string | null;
   location?: { kind: string };
   statfs: { f_bsize: number; f_blocks: number; f_bfree: number; f_bavail: number; f_files: number; f_ffree: number };
+  /** virt-df's line for this filesystem in each form, as the truth computed it from the kernel's statfs. */
+  virt_df_expected?: { df: string; csv: string; inodes: string; inodes_csv: string };
 }
 
 interface Truth {
@@ -92,6 +95,13 @@ describe.skipIf(!run)('df against the corpus truth', () => {
             ffree: fs.statfs.f_ffree,
           });
           matched++;
+          // Our line in each virt-df form (text, CSV, -i, -i --csv), from our own figures.
+          const expected = fs.virt_df_expected;
+          if (expected) {
+            const name = truth.images[0] + '+'.repeat(truth.images.length - 1);
+            const line = (inodes: boolean, csv: boolean) => dfRow(name, fs.virt_df_device, entry!.stats!, { inodes, csv, human: false }).replace(/\n$/, '');
+            expect([line(false, false), line(false, true), line(true, false), line(true, true)]).toEqual([expected.df, expected.csv, expected.inodes, expected.inodes_csv]);
+          }
         });
       }
 
