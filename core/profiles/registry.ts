@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IntrospectError } from '../errors.js';
 import type { Profile } from './types.js';
+import { checkProfileSchema } from './schema.js';
 import { validateProfile } from './validate.js';
 
 /** Profile folders hold **\/*.json; files ending in `.schema.json` are JSON Schemas, not profiles. */
@@ -49,7 +50,9 @@ export function loadProfileFile(file: string): Profile {
       { cause: error },
     );
   }
-  return validateProfile(raw, file);
+  const profile = validateProfile(raw, file);
+  checkProfileSchema(raw, file);
+  return profile;
 }
 
 export interface ProfileSourceSpec {
