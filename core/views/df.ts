@@ -35,12 +35,12 @@ export interface DfGuestReport {
 }
 
 /** Contents that hold other devices rather than files: never rows, never notes. */
-function isContainer(node: StorageNode, guest: Guest): boolean {
+function isContainer(node: StorageNode, parents: ReadonlySet<StorageNode>): boolean {
   if (node.partition?.kind === 'extended') return true;
   const role = node.content?.role;
   if (role === 'partition-table' || role === 'volume-member') return true;
   if (node.content?.type.endsWith('_member')) return true;
-  return guest.nodes.some((n) => n.parent === node);
+  return parents.has(node);
 }
 
 const diskIndex = (guest: Guest, node: StorageNode): number => {
@@ -88,8 +88,9 @@ export function dfGuest(introspector: Introspector, guest: Guest, name: string =
   const session = sessionFor(introspector, guest);
   // Devices a problem was already reported for: an "unknown" note would only repeat it.
   const failedDevices = new Set(guest.diagnostics.filter((d) => d.device).map((d) => d.device));
+  const parents = new Set(guest.nodes.map((n) => n.parent).filter((p): p is StorageNode => p !== undefined));
   for (const node of dfOrder(guest, guest.nodes)) {
-    if (!node.content || isContainer(node, guest)) continue;
+    if (!node.content || isContainer(node, parents)) continue;
     const { type, label, uuid, note, role } = node.content;
     const entry: DfEntry = { device: node.device, type, label, uuid };
     if (role !== 'filesystem') {
