@@ -1,6 +1,6 @@
 // The live guest (issue #7): boot each corpus guest that ships an initrd under qemu (TCG) with its RAM
-// in a shared memory-backend file, wait for READY, then run `introspect uname|ps|ifconfig --json` on the
-// RAM file while the guest runs and compare with what that same boot printed on its serial console.
+// in a shared memory-backend file, wait for READY, then run `introspect uname|ps|ifconfig|dmesg --json`
+// on the RAM file while the guest runs and compare with what that same boot printed on its serial console.
 // Never compared with truth.json: KASLR, MAC addresses and pids change with every boot.
 // Without qemu the suite skips visibly; under CI (CI=true) a missing qemu is a failure.
 import { existsSync, readdirSync } from 'node:fs';
@@ -168,6 +168,24 @@ describe.skipIf(skip)('live guest', () => {
           .map(normalizeLiveInterface)
           .sort((a, b) => a.index - b.index);
         expect(actual).toEqual(expectedInterfaces(g2.truth));
+      });
+
+      it('dmesg --json holds every record the guest read from /dev/kmsg: seq, timestamp, level, facility, text (later records only after them)', async () => {
+        const g2 = live();
+        const { doc, ms } = await view('dmesg', g2.ramPath);
+        const printed = g2.truth.kmsg;
+        expect(printed.length).toBeGreaterThan(0);
+        const last = printed[printed.length - 1].seq;
+        const records = (Array.isArray(doc.records) ? (doc.records as Record<string, unknown>[]) : []).map((r) => ({
+          seq: Number(r.seq),
+          timestampUs: Number(r.timestampUs),
+          level: Number(r.level),
+          facility: Number(r.facility),
+          text: String(r.text),
+        }));
+        const later = records.filter((r) => r.seq > last);
+        console.info(`live guest ${g.variant}: dmesg --json took ${ms.toFixed(0)} ms; ${printed.length} records printed, ${later.length} logged after the print`);
+        expect(records.filter((r) => r.seq <= last)).toEqual(printed);
       });
 
       it('the guest is still running after the reads (the RAM file was live, not a stale copy)', () => {

@@ -74,6 +74,16 @@ export interface IpInterface {
   ipv6: IpAddress[];
 }
 
+/** One record of /dev/kmsg (linux kernel/printk/printk.c info_print_ext_header / msg_print_ext_body). */
+export interface KmsgRecord {
+  seq: number;
+  timestampUs: number;
+  level: number;
+  facility: number;
+  /** As /dev/kmsg prints it: bytes below 0x20, above 0x7e and the backslash as \xNN. */
+  text: string;
+}
+
 export interface SerialTruth {
   sections: ReadonlyMap<string, readonly string[]>;
   uname: UnameFields;
@@ -82,6 +92,7 @@ export interface SerialTruth {
   processes: SerialProcess[];
   sysNet: SysNetInterface[];
   ipAddr: IpInterface[];
+  kmsg: KmsgRecord[];
 }
 
 export interface SplitSerial {
@@ -314,6 +325,24 @@ export function parseIpAddr(section: readonly string[], firstLine = 1): IpInterf
   return out;
 }
 
+/**
+ * `timeout 1 cat /dev/kmsg`: `prefix,seq,ts_usec,flags[,...];text` per record, where prefix is
+ * facility << 3 | level, then dictionary lines starting with a space (skipped). The shell reports
+ * the killed cat with a `Terminated` line.
+ */
+export function parseKmsg(section: readonly string[], firstLine = 1): KmsgRecord[] {
+  const out: KmsgRecord[] = [];
+  section.forEach((line, i) => {
+    const n = firstLine + i;
+    if (line === '' || line.startsWith(' ') || line === 'Terminated') return;
+    const m = /^(\d+),(\d+),(\d+),[^;]*;(.*)$/.exec(line);
+    if (!m) throw new SerialFormatError(n, `kmsg: unexpected line ${JSON.stringify(line)}`);
+    const prefix = intOf(m[1], n, 'kmsg prefix');
+    out.push({ seq: intOf(m[2], n, 'kmsg seq'), timestampUs: intOf(m[3], n, 'kmsg ts_usec'), level: prefix & 7, facility: prefix >> 3, text: m[4] });
+  });
+  return out;
+}
+
 /** Parse the whole truth block; throws SerialFormatError unless it is complete and well-formed. */
 export function parseSerialTruth(text: string): SerialTruth {
   const split = splitSerial(text);
@@ -330,6 +359,7 @@ export function parseSerialTruth(text: string): SerialTruth {
   const procwalk = section('procwalk');
   const sysNet = section('sys-net');
   const ipAddr = section('ip-addr');
+  const kmsg = section('kmsg');
   return {
     sections: split.sections,
     uname: parseUnameFields(uname.body, uname.first),
@@ -337,5 +367,6 @@ export function parseSerialTruth(text: string): SerialTruth {
     processes: parseProcwalk(procwalk.body, procwalk.first),
     sysNet: parseSysNet(sysNet.body, sysNet.first),
     ipAddr: parseIpAddr(ipAddr.body, ipAddr.first),
+    kmsg: parseKmsg(kmsg.body, kmsg.first),
   };
 }

@@ -50,6 +50,16 @@ export function fixtureSerial(options: { ready?: boolean; end?: boolean; process
     '       valid_lft forever preferred_lft forever',
   );
   sec('sys-net', 'dummy0 ifindex=2 mtu=1500 address=72:47:a5:8b:17:f3 flags=0x83 operstate=unknown', 'lo ifindex=1 mtu=65536 address=00:00:00:00:00:00 flags=0x9 operstate=unknown');
+  sec(
+    'kmsg',
+    '5,0,0,-;Linux version 6.1.0-56-amd64 (fixture)',
+    '6,1,726914,-;rcu: \\x09Max phase no-delay instances is 1000.',
+    '6,2,3086569,-;pci_bus 0000:00: resource 8 [mem 0x100000000-0x17fffffff window]',
+    ' SUBSYSTEM=pci_bus',
+    ' DEVICE=+pci_bus:0000:00',
+    '12,3,8923189,-;introspect-marker: hello from the guest',
+    'Terminated',
+  );
   sec('procwalk');
   for (const p of options.processes ?? fixtureProcesses) {
     out.push(

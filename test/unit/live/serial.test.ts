@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectedInterfaces, expectedProcesses, normalizeLiveInterface, normalizeLiveProcess, sameWorkerTaskComm } from '../../live/compare.js';
-import { argvOfCmdline, parseIpAddr, parseProcwalk, parseSerialTruth, SerialFormatError, serialReady, splitSerial } from '../../live/serial.js';
+import { argvOfCmdline, parseIpAddr, parseKmsg, parseProcwalk, parseSerialTruth, SerialFormatError, serialReady, splitSerial } from '../../live/serial.js';
 import { fixtureSerial } from './serial-fixture.js';
 
 describe('live guest serial parser', () => {
@@ -14,7 +14,7 @@ describe('live guest serial parser', () => {
 
   it('splits sections and ignores the kernel messages before @@TRUTH-BEGIN@@', () => {
     const s = splitSerial(fixtureSerial());
-    expect([...s.sections.keys()]).toEqual(['uname-a', 'uname-fields', 'proc-version', 'ip-addr', 'sys-net', 'procwalk']);
+    expect([...s.sections.keys()]).toEqual(['uname-a', 'uname-fields', 'proc-version', 'ip-addr', 'sys-net', 'kmsg', 'procwalk']);
     expect(s.complete).toBe(true);
     expect(s.ready).toBe(true);
     expect(s.sections.get('proc-version')).toEqual(['Linux version 6.1.0-56-amd64 (fixture) #1 SMP']);
@@ -52,6 +52,16 @@ describe('live guest serial parser', () => {
         { address: 'fe80::7047:a5ff:fe8b:17f3', prefixLength: 64, scope: 'link' },
       ],
     });
+  });
+
+  it('kmsg: level and facility from the prefix, dictionary lines and the shell\'s Terminated skipped, text kept escaped', () => {
+    expect(parseSerialTruth(fixtureSerial()).kmsg).toEqual([
+      { seq: 0, timestampUs: 0, level: 5, facility: 0, text: 'Linux version 6.1.0-56-amd64 (fixture)' },
+      { seq: 1, timestampUs: 726914, level: 6, facility: 0, text: 'rcu: \\x09Max phase no-delay instances is 1000.' },
+      { seq: 2, timestampUs: 3086569, level: 6, facility: 0, text: 'pci_bus 0000:00: resource 8 [mem 0x100000000-0x17fffffff window]' },
+      { seq: 3, timestampUs: 8923189, level: 4, facility: 1, text: 'introspect-marker: hello from the guest' },
+    ]);
+    expect(() => parseKmsg(['6,1,x,-;bad'], 5)).toThrow(/line 5: kmsg: unexpected line/);
   });
 
   it('cmdline bytes: the final NUL ends the last argument, empty arguments stay', () => {
