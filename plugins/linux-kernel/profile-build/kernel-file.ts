@@ -100,14 +100,16 @@ function fromArm64Image(bytes: Uint8Array, name: string, options: { textAddress?
 }
 
 const BANNER_PREFIX = 'Linux version ';
+/** linux init/version-timestamp.c linux_banner: "Linux version " UTS_RELEASE " (" ... ") #" UTS_VERSION. */
+const BANNER_SHAPE = /^Linux version \S+ \(.*\) #\d/;
 
 function bannerAt(readAt: (va: bigint, length: number) => Uint8Array | undefined, address: bigint | undefined): string | undefined {
   if (address === undefined) return undefined;
   const bytes = readAt(address, 512) ?? readAt(address, 256);
   if (!bytes) return undefined;
   const text = Buffer.from(bytes).toString('latin1');
-  if (!text.startsWith(BANNER_PREFIX)) return undefined;
-  return text.slice(0, text.indexOf('\0') < 0 ? undefined : text.indexOf('\0')).replace(/\n$/, '');
+  const banner = text.slice(0, text.indexOf('\0') < 0 ? undefined : text.indexOf('\0'));
+  return BANNER_SHAPE.test(banner) ? banner.replace(/\n$/, '') : undefined;
 }
 
 /**
@@ -119,7 +121,7 @@ export function scanBanner(bytes: Uint8Array): string | undefined {
   for (let at = buf.indexOf(BANNER_PREFIX); at >= 0; at = buf.indexOf(BANNER_PREFIX, at + 1)) {
     const end = buf.indexOf(0, at);
     const text = buf.subarray(at, end < 0 || end - at > 512 ? at + 512 : end).toString('latin1');
-    if (/^Linux version \S+ \(.*\) #\d/.test(text) && text.endsWith('\n')) return text.replace(/\n$/, '');
+    if (BANNER_SHAPE.test(text) && text.endsWith('\n')) return text.replace(/\n$/, '');
   }
   return undefined;
 }
