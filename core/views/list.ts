@@ -1,4 +1,5 @@
 // `introspect list`: a Guest as virt-filesystems --all --long would show it, as text and as JSON.
+import type { IntrospectError } from '../errors.js';
 import type { Guest, StorageNode } from '../pipeline/model.js';
 
 export interface ListDisk {
@@ -44,6 +45,13 @@ export interface ListContent {
   size: number;
 }
 
+/** A problem found while reading the guest (the stderr lines of the text form), as IntrospectError.toJSON(). */
+export interface ListError {
+  level: 'warning' | 'error';
+  device: string | null;
+  error: ReturnType<IntrospectError['toJSON']>;
+}
+
 /** The JSON document of `introspect list --json` (issue #4): offsets and sizes in bytes. */
 export interface ListDocument {
   guest: string;
@@ -52,6 +60,8 @@ export interface ListDocument {
   volumeGroups: ListVolumeGroup[];
   logicalVolumes: ListLogicalVolume[];
   contents: ListContent[];
+  /** Problems that did not stop the rest of the guest from being listed (issue #9). */
+  errors: ListError[];
 }
 
 function isTable(node: StorageNode): boolean {
@@ -99,6 +109,7 @@ export function listDocument(guest: Guest): ListDocument {
     contents: guest.nodes
       .filter((n) => n.content && !isTable(n))
       .map((n) => ({ device: n.device, type: n.content!.type, label: n.content!.label ?? null, uuid: n.content!.uuid ?? null, size: n.source.size })),
+    errors: guest.diagnostics.map((d) => ({ level: d.level, device: d.device ?? null, error: d.error.toJSON() })),
   };
 }
 

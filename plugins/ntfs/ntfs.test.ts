@@ -338,6 +338,27 @@ describe('plugin through the Introspector', () => {
   });
 });
 
+describe('damaged volume through the Introspector (issue 9)', () => {
+  it('reports a torn $Bitmap record once, at detect, as an error of the device; still named, no figures', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ntfs-test-'));
+    try {
+      const path = join(dir, 'torn.img');
+      const image = buildVolume({ label: 'TORN' });
+      image[recordOffset(6, false) + 1022] ^= 0xff;
+      writeFileSync(path, image);
+      const introspector = new Introspector().use(ntfsPlugin);
+      const guest = introspector.inspectGuest([{ path }]);
+      const disk = guest.disks[0];
+      expect(disk.content).toEqual({ type: 'ntfs', plugin: 'ntfs', role: 'filesystem', uuid: 'C0E3000600000001', label: 'TORN', note: "figures unavailable: the volume's metadata is damaged" });
+      expect(guest.diagnostics.map((d) => [d.level, d.device, d.error.structure, d.error.offset])).toEqual([['error', '/dev/sda', 'NTFS MFT record 6 ($Bitmap)', recordOffset(6, false) + 1022]]);
+      const session = { guest, introspector, addNode: () => disk, report: () => undefined };
+      expect(introspector.statfs(disk, session)).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('corrupted metadata', () => {
   it('only ever fails with IntrospectError (seeded byte mutations of every metadata structure)', () => {
     let seed = 12345;

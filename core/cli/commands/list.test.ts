@@ -40,7 +40,8 @@ describe('introspect list', () => {
     expect(err).toBe('');
     expect(code).toBe(0);
     const doc = JSON.parse(out);
-    expect(Object.keys(doc)).toEqual(['guest', 'disks', 'partitions', 'volumeGroups', 'logicalVolumes', 'contents']);
+    expect(Object.keys(doc)).toEqual(['guest', 'disks', 'partitions', 'volumeGroups', 'logicalVolumes', 'contents', 'errors']);
+    expect(doc.errors).toEqual([]);
     expect(doc.guest).toBe('mixed.img+');
     expect(doc.disks).toEqual([
       { device: '/dev/sda', size: 16384 * 512, table: 'dos' },
