@@ -137,12 +137,27 @@ export async function bootLiveGuest(options: LiveGuestOptions): Promise<LiveGues
   let spawnError: Error | undefined;
   child.on('error', (e) => (spawnError = e));
   const exitPromise = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // If the test process dies without running afterAll, still take qemu down with it.
+  // If the test process ends without running afterAll (process.exit, Ctrl-C, kill), still take qemu
+  // down with it: being a group leader, qemu would not get the terminal's signals itself.
   const onExit = (): void => {
-    if (child.pid !== undefined && !exited(child)) killGroup(child.pid, 'SIGKILL');
+    if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
     rmSync(workDir, { recursive: true, force: true });
   };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    onExit();
+    // Alone with this signal: restore the default action (end the process) and raise it again.
+    if (process.listenerCount(signal) === 1) {
+      detach();
+      process.kill(process.pid, signal);
+    }
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const detach = (): void => {
+    process.removeListener('exit', onExit);
+    for (const sig of signals) process.removeListener(sig, onSignal);
+  };
   process.once('exit', onExit);
+  for (const sig of signals) process.on(sig, onSignal);
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -158,7 +173,7 @@ export async function bootLiveGuest(options: LiveGuestOptions): Promise<LiveGues
           await exitPromise;
         }
       }
-      process.removeListener('exit', onExit);
+      detach();
       rmSync(workDir, { recursive: true, force: true });
     })());
 
