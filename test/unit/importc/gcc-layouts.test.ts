@@ -10,25 +10,25 @@ import { gccCompiles, gccLayouts, gccPath, importedLayouts } from './gcc.js';
 
 const header = fileURLToPath(new URL('./fixtures/layouts.h', import.meta.url));
 const text = readFileSync(header, 'utf8');
-const haveGcc = gccPath() !== undefined;
 const required = process.env.CI === 'true';
 
-const variants: { target: TargetName; flags: string[]; why: string }[] = [
+const variants: { target: TargetName; flags: string[]; why: string; compiler?: string }[] = [
   { target: 'x86_64', flags: ['-m64'], why: 'gcc -m64' },
   { target: 'i386', flags: ['-m32'], why: 'gcc -m32 (multilib)' },
+  { target: 'arm64', flags: [], why: 'aarch64-linux-gnu-gcc (Debian gcc-aarch64-linux-gnu)', compiler: 'aarch64-linux-gnu-gcc' },
 ];
 
 describe('importC agrees with gcc on fixtures/layouts.h', () => {
   for (const v of variants) {
-    const available = haveGcc && gccCompiles(v.flags);
-    // x86_64 is required under CI; i386 needs gcc's 32-bit support and is skipped (visibly) without it
+    const available = gccPath(v.compiler) !== undefined && gccCompiles(v.flags, '<stddef.h>', v.compiler);
+    // x86_64 is required under CI; i386 (gcc's 32-bit support) and arm64 (a cross gcc) are skipped, visibly, without their compiler
     const run = available || (required && v.target === 'x86_64');
     test.skipIf(!run)(`${v.target}${available ? '' : ` (skipped: ${v.why} not available)`}`, () => {
       const result = importC(text, { target: v.target, fileName: 'layouts.h' });
       expect(result.warnings).toEqual([]);
       expect(result.skipped).toEqual([]);
       expect(result.records.length).toBeGreaterThan(15);
-      const gcc = gccLayouts(header, result.records, v.flags);
+      const gcc = gccLayouts(header, result.records, v.flags, v.compiler);
       const ours = importedLayouts(result.records);
       for (const [name, layout] of ours) expect({ name, ...layout }).toEqual({ name, ...gcc.get(name)! });
     });

@@ -10,14 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImportedRecord } from '../../../core/importc/index.js';
 
-export function gccPath(): string | undefined {
-  const r = spawnSync('gcc', ['--version'], { encoding: 'utf8' });
-  return r.status === 0 ? 'gcc' : undefined;
+/** The compiler if it runs (default gcc; e.g. aarch64-linux-gnu-gcc for arm64). */
+export function gccPath(compiler = 'gcc'): string | undefined {
+  const r = spawnSync(compiler, ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? compiler : undefined;
 }
 
 /** Can gcc compile (to assembly) a program with these flags, including this header? */
-export function gccCompiles(flags: readonly string[], include = '<stddef.h>'): boolean {
-  const r = spawnSync('gcc', [...flags, '-S', '-w', '-o', '-', '-x', 'c', '-'], { input: `#include ${include}\nint x;\n`, encoding: 'utf8' });
+export function gccCompiles(flags: readonly string[], include = '<stddef.h>', compiler = 'gcc'): boolean {
+  const r = spawnSync(compiler, [...flags, '-S', '-w', '-o', '-', '-x', 'c', '-'], { input: `#include ${include}\nint x;\n`, encoding: 'utf8' });
   return r.status === 0;
 }
 
@@ -44,7 +45,8 @@ function dataByLabel(asm: string): Map<string, number[]> {
       continue;
     }
     if (!cur) continue;
-    const d = /^\.(byte|value|short|2byte|long|4byte|int|quad|8byte|zero|skip)\s+(-?\w+)/.exec(line);
+    // x86 gcc writes .value/.long/.quad, aarch64 gcc .hword/.word/.xword (.word is 4 bytes there)
+    const d = /^\.(byte|value|short|hword|2byte|long|word|4byte|int|quad|xword|dword|8byte|zero|skip)\s+(-?\w+)/.exec(line);
     if (!d) {
       cur = undefined;
       continue;
@@ -52,9 +54,9 @@ function dataByLabel(asm: string): Map<string, number[]> {
     const v = BigInt(d[2]!);
     switch (d[1]) {
       case 'byte': put(v, 1); break;
-      case 'value': case 'short': case '2byte': put(v, 2); break;
-      case 'long': case '4byte': case 'int': put(v, 4); break;
-      case 'quad': case '8byte': put(v, 8); break;
+      case 'value': case 'short': case 'hword': case '2byte': put(v, 2); break;
+      case 'long': case 'word': case '4byte': case 'int': put(v, 4); break;
+      case 'quad': case 'xword': case 'dword': case '8byte': put(v, 8); break;
       default: for (let i = 0; i < Number(v); i++) cur.push(0);
     }
   }
@@ -65,7 +67,7 @@ function dataByLabel(asm: string): Map<string, number[]> {
  * Compiles `#include HEADER` plus probes for the given records with gcc `flags` (e.g. ['-m32'])
  * and returns gcc's layouts by record name.
  */
-export function gccLayouts(headerPath: string, records: readonly ImportedRecord[], flags: readonly string[] = []): Map<string, GccRecord> {
+export function gccLayouts(headerPath: string, records: readonly ImportedRecord[], flags: readonly string[] = [], compiler = 'gcc'): Map<string, GccRecord> {
   const lines = ['#include <stddef.h>', `#include "${headerPath}"`];
   const plan: { rec: ImportedRecord; label: string; paths: string[]; bitLabels: [string, string][] }[] = [];
   records.forEach((rec, r) => {
@@ -89,7 +91,7 @@ export function gccLayouts(headerPath: string, records: readonly ImportedRecord[
   try {
     const src = join(dir, 'probe.c');
     writeFileSync(src, lines.join('\n') + '\n');
-    const asm = execFileSync('gcc', [...flags, '-S', '-O0', '-w', '-fno-common', '-o', '-', src], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const asm = execFileSync(compiler, [...flags, '-S', '-O0', '-w', '-fno-common', '-o', '-', src], { encoding: 'utf8', maxBuffer: 64 << 20 });
     const data = dataByLabel(asm);
     const result = new Map<string, GccRecord>();
     for (const p of plan) {
