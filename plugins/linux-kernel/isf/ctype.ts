@@ -56,7 +56,7 @@ export function parseCType(text: string): ParsedCType {
   for (let m; (m = /^(const|volatile|restrict)\s+/.exec(s)); ) s = s.slice(m[0].length);
   s = s.replace(/\s+(const|volatile|restrict)$/, '');
   if (/\(\s*\*\s*\)/.test(s)) return { kind: 'pointer', to: { kind: 'function' } };
-  if (/\)$/.test(s)) return { kind: 'function' };
+  if (/\)$/.test(s) && !/\(anonymous\)$/.test(s)) return { kind: 'function' };
   if (s.endsWith('*')) return { kind: 'pointer', to: parseCType(s.slice(0, -1)) };
   const arr = /^(.*?)((?:\[\d+\])+)$/.exec(s);
   if (arr) {

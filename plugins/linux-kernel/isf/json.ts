@@ -33,14 +33,16 @@ export function parseJsonBig(text: string, file: string): JsonValue {
         if (text[i] !== '"') fail('expected a string key');
         const key = string();
         ws();
-        if (text[i++] !== ':') fail('expected ":"');
+        if (text[i] !== ':') fail('expected ":"');
+        i++;
         Object.defineProperty(obj, key, { value: value(depth + 1), enumerable: true, writable: true, configurable: true });
         ws();
         if (text[i] === ',') {
           i++;
           continue;
         }
-        if (text[i++] !== '}') fail('expected "," or "}"');
+        if (text[i] !== '}') fail('expected "," or "}"');
+        i++;
         return obj;
       }
     }
@@ -59,7 +61,8 @@ export function parseJsonBig(text: string, file: string): JsonValue {
           i++;
           continue;
         }
-        if (text[i++] !== ']') fail('expected "," or "]"');
+        if (text[i] !== ']') fail('expected "," or "]"');
+        i++;
         return arr;
       }
     }

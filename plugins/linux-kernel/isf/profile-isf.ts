@@ -132,9 +132,10 @@ function guessArch(doc: IsfDocument, pointer: number | undefined): string | unde
   if (pointer === 4) return 'i386';
   if (pointer !== 8) return undefined;
   if (doc.symbols.init_top_pgt || doc.symbols.init_level4_pgt) return 'x86_64';
-  const text = doc.symbols._text?.address;
-  if (text !== undefined && BigInt(text) >= 0xffffffff80000000n) return 'x86_64';
-  if (text !== undefined && BigInt(text) >= 0xffff000000000000n) return 'aarch64';
+  // Kernel image symbols: x86_64 links at __START_KERNEL_map (0xffffffff80000000+), arm64 at KIMAGE_VADDR (0xffff8000........).
+  const at = doc.symbols.init_task?.address ?? doc.symbols._text?.address;
+  if (at !== undefined && BigInt(at) >= 0xffffffff80000000n) return 'x86_64';
+  if (at !== undefined && BigInt(at) >= 0xffff000000000000n) return 'aarch64';
   return undefined;
 }
 
