@@ -27,3 +27,6 @@ export { dfTitle, dfRow, csvField, type DfFormat } from './views/df-format.js';
 export { parseDomainXml, listDomains, findDomain, DEFAULT_LIBVIRT_DIR, type Domain, type DomainDisk } from './libvirt/domains.js';
 export { recoverKallsyms, scanKallsyms, kallsymsFromVmcoreinfo, KallsymsTable, bytesWindow, sourceWindow, virtualWindow, physicalWindow, type KernelWindow, type KallsymsSymbol, type KallsymsLocation, type KallsymsEncoding, type KallsymsScanOptions, type RecoveredKallsyms } from '../plugins/linux-kernel/kallsyms/index.js';
 export { parseBtf, findBtf, findKernelBtf, findInitTask, Btf, toStructLayout, type BtfType, type BtfStruct, type BtfField, type FoundBtf, type FieldPath } from '../plugins/linux-kernel/btf/index.js';
+export { KernelObjects, KObject, listForEachEntry, chainForEach, DEFAULT_LIST_CAP, type ListWalk, type ListWalkOptions } from '../plugins/linux-kernel/objects/index.js';
+export { imageProfile, imageProfilePlugin, profileFromBtf, layoutsFromBtf, profileFileDocument, VIEW_STRUCTS, VIEW_SYMBOLS, type KernelProfileQuery } from '../plugins/linux-kernel/image-profile/index.js';
+export { openKernelView, kernelView, listProcesses, readDmesg, listInterfaces, type KernelView, type ProcessRecord, type DmesgRecord, type InterfaceRecord } from '../plugins/linux-kernel/views/index.js';
