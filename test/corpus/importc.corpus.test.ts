@@ -52,6 +52,14 @@ describe('import-c on e2fsprogs ext2_fs.h', () => {
     for (const [name, layout] of importedLayouts(result.records)) expect({ name, ...layout }).toEqual({ name, ...gcc.get(name)! });
   });
 
+  const arm = haveHeader && gccPath('aarch64-linux-gnu-gcc') !== undefined && gccCompiles([], `"${HEADER}"`, 'aarch64-linux-gnu-gcc');
+  test.skipIf(!arm)(`arm64: every record of the header at aarch64-linux-gnu-gcc's offsets${arm ? '' : ' (skipped: needs Debian gcc-aarch64-linux-gnu)'}`, () => {
+    const result = importC(readFileSync(HEADER, 'utf8'), { target: 'arm64', fileName: 'ext2_fs.h' });
+    expect(result.warnings).toEqual([]);
+    const gcc = gccLayouts(HEADER, result.records, [], 'aarch64-linux-gnu-gcc');
+    for (const [name, layout] of importedLayouts(result.records)) expect({ name, ...layout }).toEqual({ name, ...gcc.get(name)! });
+  });
+
   test.skipIf(!run)('the whole header imports without warnings, and every record matches gcc', () => {
     const result = importC(readFileSync(HEADER, 'utf8'), { fileName: 'ext2_fs.h' });
     expect(result.warnings).toEqual([]);
