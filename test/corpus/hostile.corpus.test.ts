@@ -214,7 +214,7 @@ describe.skipIf(skip)('every image is opened read-only and never changes', () =>
     // FileSource imports openSync from node:fs: replace it in the module and re-sync the ESM bindings.
     fs.openSync = ((path: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
       opens.push({ path: String(path), flags });
-      return original(path, flags ?? "r", mode);
+      return original(path, flags ?? 'r', mode);
     }) as typeof fs.openSync;
     syncBuiltinESMExports();
   });
