@@ -87,10 +87,10 @@ function bitFieldLeaf(name: string, t: IntType, lo: number, w: number): Leaf {
   const shift = lo % 8;
   let expr: string;
   if (bits <= 53) {
-    const v = `${name} / ${2 ** shift} % ${2 ** w}`;
+    const v = shift ? `${name} / ${2 ** shift} % ${2 ** w}` : `${name} % ${2 ** w}`;
     expr = t.signed ? `${v} >= ${2 ** (w - 1)} ? ${v} - ${2 ** w} : ${v}` : v;
   } else {
-    const v = `${name} / ${1n << BigInt(shift)}n % ${1n << BigInt(w)}n`;
+    const v = shift ? `${name} / ${1n << BigInt(shift)}n % ${1n << BigInt(w)}n` : `${name} % ${1n << BigInt(w)}n`;
     const s = t.signed ? `(${v} >= ${1n << BigInt(w - 1)}n ? ${v} - ${1n << BigInt(w)}n : ${v})` : `(${v})`;
     expr = w <= 53 ? `Number${s}` : s.slice(1, -1);
   }
