@@ -61,7 +61,8 @@ export interface PsResult {
 export function stateLetter(state: number, exitState: number, release: string): string {
   const v = semver.coerce(release)?.version ?? '0.0.0';
   const modern = semver.gte(v, '4.14.0');
-  let bits = (state | exitState) & TASK_REPORT;
+  // Before 4.14 TASK_REPORT stopped at EXIT_ZOMBIE (0x3f) and task_state_array had 7 entries.
+  let bits = (state | exitState) & (modern ? TASK_REPORT : 0x3f);
   if (modern && (state & TASK_IDLE) === TASK_IDLE) bits = TASK_REPORT + 1;
   if (semver.gte(v, '5.15.0') && state === TASK_RTLOCK_WAIT) bits = 0x2;
   const index = bits === 0 ? 0 : 32 - Math.clz32(bits);
