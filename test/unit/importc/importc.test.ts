@@ -227,6 +227,8 @@ describe('patterns', () => {
     expect(rec(r, 'w')).toMatchObject({ size: 8, align: 8 });
     expect(rec(r, 'w').fields.map((f) => [f.path, f.bitOffset, f.bitWidth])).toEqual([['x', 0, 4], ['y', 4, 50], ['s', 54, 10]]);
     expect(m.w!.parse(wb)).toEqual({ x: 9, y: 0x2_3456_789a_bcde, s: -300 });
+    const s0 = loadModule(importC('struct s0 { unsigned short a:8, g:12; };')).s0!;
+    expect(s0.parse(new Uint8Array([0xab, 0, 0xef, 0xfd]))).toEqual({ a: 0xab, g: 0xdef });
     const vb = new Uint8Array(8);
     new DataView(vb.buffer).setBigUint64(0, 3n | (0xfed_cba9_8765_4321n << 4n), true);
     expect(m.v!.parse(vb)).toEqual({ x: 3, z: 0xfed_cba9_8765_4321n });
