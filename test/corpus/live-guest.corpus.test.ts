@@ -184,7 +184,7 @@ describe.skipIf(skip)('live guest', () => {
           text: String(r.text),
         }));
         const later = records.filter((r) => r.seq > last);
-        console.info(`live guest ${g.variant}: dmesg --json took ${ms.toFixed(0)} ms; ${printed.length} records printed, ${later.length} logged after the print`);
+        console.info(`live guest ${g.variant}: dmesg --json took ${ms.toFixed(0)} ms; ${printed.length} records printed, ${later.length} past the last printed seq (logged later, or not read before the guest's \`timeout 1 cat /dev/kmsg\` ended)`);
         expect(records.filter((r) => r.seq <= last)).toEqual(printed);
       });
 
