@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, type RegisterCommand } from '../../../core/cli/program.js';
 import { readStats } from '../../../core/source/source.js';
+import { NotImplementedError } from '../../../core/errors.js';
 import { collect, fixturePlugins, profileJson, project, write } from './helpers.js';
 
 const magicConfig = { plugins: [join(fixturePlugins, 'magic-detect.mjs'), join(fixturePlugins, 'named-export.mjs')] };
@@ -35,9 +36,14 @@ describe('CLI: exit codes', () => {
   });
 
   it('1 for a subcommand whose issue has not landed, with one line naming the issue', async () => {
+    const unfinished: RegisterCommand = (program) => {
+      program.command('unfinished').action(() => {
+        throw new NotImplementedError('introspect unfinished', 99);
+      });
+    };
     const io = collect();
-    expect(await runCli(['ps', 'x.raw'], io, { cwd: project() })).toBe(1);
-    expect(io.err).toMatch(/^introspect: introspect ps is not implemented yet \(tracked in issue #\d+\)\n$/);
+    expect(await runCli(['unfinished'], io, { cwd: project(), commands: [unfinished] })).toBe(1);
+    expect(io.err).toBe('introspect: introspect unfinished is not implemented yet (tracked in issue #99)\n');
   });
 
   it('1 for a bad configuration, naming the file and the key; --json prints the error object', async () => {
@@ -176,7 +182,7 @@ describe('CLI: default command (inspect)', () => {
 });
 
 describe('CLI: default command and memory plugins', () => {
-  it('names the memory container a memory plugin recognises, still exit 1 (issue 6)', async () => {
+  it('reads an image a configured memory plugin opens; no kernel in it is exit 1 naming the file', async () => {
     const dir = project({
       '.introspectrc.json': { plugins: ['./elf-memory.mjs'] },
       'elf-memory.mjs': `export default {
@@ -192,7 +198,7 @@ describe('CLI: default command and memory plugins', () => {
     fixtureImage(dir, 'vm.core', '\x7fELF');
     const io = collect();
     expect(await runCli(['vm.core'], io, { cwd: dir })).toBe(1);
-    expect(io.err).toContain(`${join(dir, 'vm.core')}: image: memory image (elf container): memory views are not implemented yet (issue #6)`);
+    expect(io.err).toMatch(new RegExp(`^introspect: ${join(dir, 'vm.core').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: Linux kernel: kernel not found: .*\\n$`));
   });
 });
 
