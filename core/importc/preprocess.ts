@@ -176,7 +176,7 @@ export class Preprocessor {
             this.include(args, line, dir, file, out);
             break;
           }
-          this.directive(dir, args, line);
+          this.directive(dir, args, line, trimmed.slice(1).trimStart().slice(dir.length).trim());
           if (dir === 'pragma' && args[0]?.text === 'pack') {
             this.pack = this.pragmaPack(args.slice(1), line, this.pack, this.packStack);
             out.push({ kind: 'punct', text: PACK_TOKEN, line, file }, { kind: 'num', text: String(this.pack), line, file });
@@ -222,7 +222,7 @@ export class Preprocessor {
     }
   }
 
-  private directive(dir: string, args: Token[], line: number): void {
+  private directive(dir: string, args: Token[], line: number, rest: string): void {
     switch (dir) {
       case '':
       case 'line':
@@ -239,9 +239,9 @@ export class Preprocessor {
         if (args[0]) this.macros.delete(args[0].text);
         return;
       case 'error':
-        throw this.error(line, `#error ${args.map((t) => t.text).join(' ')}${this.options.includeDirs ? '' : ' (#include files are not read: pass include folders, -I, if the condition depends on them)'}`);
+        throw this.error(line, `#error ${rest}${this.options.includeDirs ? '' : ' (#include files are not read: pass include folders, -I, if the condition depends on them)'}`);
       case 'warning':
-        this.warn(line, `#warning ${args.map((t) => t.text).join(' ')}`);
+        this.warn(line, `#warning ${rest}`);
         return;
       default:
         this.warn(line, `unknown directive #${dir} ignored`);

@@ -49,6 +49,18 @@ describe('introspect import-c', () => {
     expect(io.err).toBe("introspect: h.h:5: warning: struct broken skipped: member type expected, found 'NOPE' (an unknown type or macro)\n");
   });
 
+  test('-I follows #include; warnings in included files name them', async () => {
+    const { dir } = header('#include <t.h>\nstruct c { my_t v; };\n');
+    writeFileSync(join(dir, 't.h'), 'typedef unsigned short my_t;\n#warning from t.h\n');
+    const without = collect();
+    expect(await runCli(['--no-config', 'import-c', 'h.h'], without, { cwd: dir })).toBe(0);
+    expect(without.err).toContain("h.h:2: warning: struct c skipped: member type expected, found 'my_t'");
+    const io = collect();
+    expect(await runCli(['--no-config', 'import-c', 'h.h', '-I', '.'], io, { cwd: dir })).toBe(0);
+    expect(io.out).toContain('/** struct c (h.h:2): 2 bytes, aligned to 2. */');
+    expect(io.err).toBe(`introspect: ${join(dir, 't.h')}:2: warning: #warning from t.h\n`);
+  });
+
   test('--json gives the layouts', async () => {
     const { dir } = header(H);
     const io = collect();
