@@ -26,6 +26,9 @@ interface Options {
 
 type Kind = 'ok' | 'error' | 'crash' | 'hang' | 'oom';
 
+/** Cases slower than this are counted (not defects: the time bound is --timeout-ms). */
+const SLOW_MS = 2000;
+
 function parse(argv: string[]): Options {
   const o: Options = { seconds: 60, cases: Infinity, seed: Date.now() >>> 0, formats: null, synthetic: false, timeoutMs: 20_000, memoryMb: 512, out: 'fuzz-out' };
   for (let i = 0; i < argv.length; i++) {
@@ -158,7 +161,7 @@ async function main(): Promise<number> {
   console.error(`fuzz: seed ${o.seed}, ${source} images, ${prepared.length} seeds: ${prepared.map((p) => `${p.seed.name} (${p.regions.length} regions)`).join(', ')}`);
 
   const runner = new Runner({ source, cache, maxRead: 256 * 1024 * 1024, formats: o.formats }, o);
-  const stats = new Map<string, Record<Kind, number>>();
+  const stats = new Map<string, Record<Kind | 'slow', number>>();
   const seen = new Map<string, number>();
   const defectsDir = join(o.out, 'defects');
   const saved: string[] = [];
@@ -168,10 +171,16 @@ async function main(): Promise<number> {
   for (; index < o.cases && Date.now() - started < o.seconds * 1000; index++) {
     const { seedIndex, mutations } = caseOf(prepared, o.seed, index);
     const p = prepared[seedIndex];
+    const t0 = Date.now();
     const outcome = await runner.run(index, p.seed.name, mutations);
-    const row = stats.get(p.seed.format) ?? { ok: 0, error: 0, crash: 0, hang: 0, oom: 0 };
+    const elapsed = Date.now() - t0;
+    const row = stats.get(p.seed.format) ?? { ok: 0, error: 0, crash: 0, hang: 0, oom: 0, slow: 0 };
     stats.set(p.seed.format, row);
     row[outcome.kind]++;
+    if (elapsed > SLOW_MS && outcome.kind !== 'hang') {
+      row.slow++;
+      if (row.slow <= 3) console.error(`fuzz: slow case ${index} (${p.seed.name}, ${elapsed} ms): ${JSON.stringify(mutations)}`);
+    }
     if (outcome.kind !== 'ok' && outcome.kind !== 'error') {
       const defect: Defect = {
         kind: outcome.kind,
@@ -206,15 +215,16 @@ async function main(): Promise<number> {
   await runner.close();
 
   const kinds: Kind[] = ['ok', 'error', 'crash', 'hang', 'oom'];
-  const total: Record<Kind, number> = { ok: 0, error: 0, crash: 0, hang: 0, oom: 0 };
-  const lines = [`format    cases     ok  errors  crashes  hangs  oom`];
+  const total: Record<Kind | 'slow', number> = { ok: 0, error: 0, crash: 0, hang: 0, oom: 0, slow: 0 };
+  const line = (name: string, row: Record<Kind | 'slow', number>): string =>
+    `${name.padEnd(8)} ${String(kinds.reduce((n, k) => n + row[k], 0)).padStart(7)} ${String(row.ok).padStart(7)} ${String(row.error).padStart(7)} ${String(row.crash).padStart(8)} ${String(row.hang).padStart(6)} ${String(row.oom).padStart(4)} ${String(row.slow).padStart(5)}`;
+  const lines = [`format     cases      ok  errors  crashes  hangs  oom  slow`];
   for (const [format, row] of [...stats].sort()) {
-    const cases = kinds.reduce((n, k) => n + row[k], 0);
-    for (const k of kinds) total[k] += row[k];
-    lines.push(`${format.padEnd(8)} ${String(cases).padStart(6)} ${String(row.ok).padStart(6)} ${String(row.error).padStart(7)} ${String(row.crash).padStart(8)} ${String(row.hang).padStart(6)} ${String(row.oom).padStart(4)}`);
+    for (const k of [...kinds, 'slow' as const]) total[k] += row[k];
+    lines.push(line(format, row));
   }
   const cases = kinds.reduce((n, k) => n + total[k], 0);
-  lines.push(`${'total'.padEnd(8)} ${String(cases).padStart(6)} ${String(total.ok).padStart(6)} ${String(total.error).padStart(7)} ${String(total.crash).padStart(8)} ${String(total.hang).padStart(6)} ${String(total.oom).padStart(4)}`);
+  lines.push(line('total', total));
   console.log(`fuzz: seed ${o.seed}, ${cases} cases in ${Math.round((Date.now() - started) / 1000)} s (${source} images)`);
   console.log(lines.join('\n'));
   mkdirSync(o.out, { recursive: true });

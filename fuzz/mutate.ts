@@ -13,7 +13,9 @@ export type Mutation =
   /** Overwrite bytes at `offset` of image `image` (hex string, so the list stays readable JSON). */
   | { op: 'set'; image: number; offset: number; hex: string; why: string }
   /** The image ends at `size` (truncation). */
-  | { op: 'truncate'; image: number; size: number };
+  | { op: 'truncate'; image: number; size: number }
+  /** The image is `size` bytes, zeros past its real end: a sparse file, as large as a hostile owner likes. */
+  | { op: 'extend'; image: number; size: number };
 
 const hex = (bytes: ArrayLike<number>): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
@@ -88,8 +90,10 @@ export function mutations(r: Rng, input: MutationInput): Mutation[] {
       const length = Math.min(1 + r.int(32), size - at);
       const bytes = Array.from({ length }, () => r.int(256));
       out.push({ op: 'set', image: region.image, offset: at, hex: hex(bytes), why: 'random run' });
-    } else {
+    } else if (kind < 98) {
       out.push({ op: 'truncate', image: region.image, size: r.int(2) === 0 ? at : region.start });
+    } else {
+      out.push({ op: 'extend', image: region.image, size: r.pick([2 ** 32, 2 ** 36, 2 ** 40, 2 ** 44, 2 ** 50]) });
     }
   }
   return out;

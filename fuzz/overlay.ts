@@ -36,6 +36,7 @@ export class OverlaySource implements Source {
     for (const m of mutations) {
       if (m.image !== image) continue;
       if (m.op === 'truncate') size = Math.min(size, m.size);
+      else if (m.op === 'extend') size = Math.max(size, m.size);
       else this.patches.push({ offset: m.offset, bytes: fromHex(m.hex) });
     }
     this.size = size;
@@ -49,7 +50,13 @@ export class OverlaySource implements Source {
     }
     this.bytesRead += length;
     this.log?.reads.push([offset, length]);
-    const bytes = this.base.read(offset, length, structure);
+    let bytes: Uint8Array;
+    if (offset + length <= this.base.size) bytes = this.base.read(offset, length, structure);
+    else {
+      // Past the base's end (an extended image): zeros, as a sparse file reads.
+      bytes = new Uint8Array(length);
+      if (offset < this.base.size) bytes.set(this.base.read(offset, this.base.size - offset, structure));
+    }
     let out = bytes;
     for (const p of this.patches) {
       const from = Math.max(offset, p.offset);
