@@ -6,7 +6,10 @@ import { IntrospectError } from '../core/errors.js';
 import type { PhysicalMemory } from '../core/memory/types.js';
 import { Introspector } from '../core/pipeline/introspector.js';
 import type { Source } from '../core/source/source.js';
-import { dfGuest } from '../core/views/df.js';
+import { dfGuest, dfJsonFilesystem } from '../core/views/df.js';
+import { dfRow } from '../core/views/df-format.js';
+import { listDocument, renderListText } from '../core/views/list.js';
+import { formatNodes, inspectedNodes } from '../core/cli/commands/inspect.js';
 import { readUname } from '../plugins/linux-kernel/uname.js';
 import type { Mutation } from './mutate.js';
 import { OverlaySource, type ReadLog } from './overlay.js';
@@ -102,6 +105,15 @@ function runDisk(seed: Seed, overlays: OverlaySource[]): Outcome {
   const guestImages = seed.images.slice(0, seed.guestDisks ?? seed.images.length);
   const guest = introspector.inspectGuest(guestImages.map((image) => ({ path: image.path })));
   const report = dfGuest(introspector, guest);
+  // What the commands print from it: list, the default command, df (text, -h, -i, --csv, --json).
+  JSON.stringify(listDocument(guest));
+  renderListText(guest);
+  JSON.stringify(inspectedNodes(guest));
+  formatNodes(inspectedNodes(guest));
+  for (const entry of report.filesystems) {
+    for (const format of [{ human: false, inodes: false, csv: false }, { human: true, inodes: false, csv: false }, { human: false, inodes: true, csv: true }]) dfRow(guest.name, entry.device, entry.stats!, format);
+    JSON.stringify(dfJsonFilesystem(guest.name, { ...entry, stats: entry.stats! }));
+  }
   let first: Outcome = { kind: 'ok' };
   for (const problem of report.problems) {
     const o = describe(problem.error);
