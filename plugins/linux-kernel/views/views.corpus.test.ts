@@ -17,7 +17,9 @@ import { profileFromBtf } from '../image-profile/from-btf.js';
 import { locateKernel } from '../locate.js';
 import { imageProfile, imageProfilePlugin } from '../image-profile/image.js';
 import { recoverKallsyms } from '../kallsyms/index.js';
-import { openKernelView } from './context.js';
+import { kernelView, openKernelView } from './context.js';
+import { listProcesses } from './ps.js';
+import type { PhysicalMemory } from '../../../core/memory/types.js';
 import { profilesPlugin, resolveProfile } from '../../../core/profiles/resolve.js';
 import { ProfileRegistry } from '../../../core/profiles/registry.js';
 
@@ -133,6 +135,36 @@ describe.skipIf(skip)('memory views on the corpus', () => {
             })),
           );
         }
+      });
+
+      it('a broken tasks pointer in the image ends the walk with a warning naming it; the processes before it are kept', () => {
+        const memory = openMemoryImage(new Introspector().use(memoryContainersPlugin), path);
+        const kernel = locateKernel(memory);
+        const kallsyms = recoverKallsyms(kernel).table;
+        const profile = profileSets.length > 1 ? loadProfileFile(profileSets[1][1]) : imageProfile(kernel, kallsyms).profile!;
+        const full = listProcesses(kernelView(memory, kernel, profile, kallsyms));
+        expect(full.warnings).toEqual([]);
+        const victim = full.processes[9];
+        const at = kernel.vm.translate(victim.task + BigInt(profile.data.structs!.task_struct.fields.tasks.offset))!;
+        const bad = Uint8Array.from(new Array(kernel.vm.pointerSize).fill(0x40));
+        // The same image with the tenth process's tasks.next overwritten.
+        const patched = Object.create(memory, {
+          read: {
+            value: (address: number, length: number, structure?: string): Uint8Array => {
+              const bytes = memory.read(address, length, structure);
+              if (at + bad.length <= address || at >= address + length) return bytes;
+              const copy = bytes.slice();
+              for (let i = 0; i < bad.length; i++) if (at + i >= address && at + i < address + length) copy[at + i - address] = bad[i];
+              return copy;
+            },
+          },
+        }) as PhysicalMemory;
+        const broken = listProcesses(kernelView(patched, locateKernel(patched), profile, kallsyms));
+        expect(broken.processes).toEqual(full.processes.slice(0, 10));
+        const value = kernel.vm.pointerSize === 8 ? '0x4040404040404040' : '0x40404040';
+        expect(broken.warnings).toEqual([
+          `init_task.tasks: broken pointer: task_struct.tasks.next at 0x${(victim.task + BigInt(profile.data.structs!.task_struct.fields.tasks.offset)).toString(16)} is ${value} (not mapped); 10 entries read before it`,
+        ]);
       });
 
       it('profile extract writes a profile that reads the image the same way, or says why it cannot', async () => {
