@@ -72,6 +72,12 @@ function virtDfLimit(flags: readonly string[]): number {
   return Number.isNaN(n) ? 0 : n;
 }
 
+/** The first libguestfs error line of a failed run (the rest is advice on debugging). */
+function firstError(stderr: string): string {
+  const lines = stderr.split('\n');
+  return (lines.find((l) => /killed by signal|error:/.test(l)) ?? lines[0] ?? '').trim().slice(0, 160);
+}
+
 function fmtS(ms: number): string {
   return (ms / 1000).toFixed(2);
 }
@@ -123,7 +129,7 @@ export async function run(flags: readonly string[] = []): Promise<void> {
       let v = timed('virt-df', args, virtDfEnv, diskDir);
       if (v.status !== 0 && !virtDfEnv.LIBGUESTFS_BACKEND_SETTINGS) {
         virtDfEnv.LIBGUESTFS_BACKEND_SETTINGS = 'force_tcg';
-        virtDfNote = `virt-df failed with the default backend settings (${v.stderr.trim().split('\n').pop() ?? ''}); ran with LIBGUESTFS_BACKEND_SETTINGS=force_tcg.\n`;
+        virtDfNote = `virt-df failed with the default backend settings (${firstError(v.stderr)}); ran with LIBGUESTFS_BACKEND_SETTINGS=force_tcg.\n`;
         v = timed('virt-df', args, virtDfEnv, diskDir);
       }
       if (v.status === 0) {
@@ -133,7 +139,7 @@ export async function run(flags: readonly string[] = []): Promise<void> {
         if (plain && v.stdout !== plain.stdout) measured += ' (output differs from record)';
       } else {
         measured = `failed (${v.status})`;
-        virtDfNote += `virt-df ${args.join(' ')}: exit ${v.status}: ${v.stderr.trim().split('\n').slice(-2).join(' / ')}\n`;
+        virtDfNote += `virt-df ${args.join(' ')}: exit ${v.status}: ${firstError(v.stderr)}\n`;
       }
     }
     rows.push([
