@@ -168,6 +168,8 @@ export function registerProfileManagement(profile: Command, context: () => Comma
         // Every symbol kallsyms knows, at link-time addresses (ISF addresses are link-time; Volatility adds the shift it finds).
         if (kallsyms) for (const s of kallsyms) if (!symbols.has(s.name)) symbols.set(s.name, s.address - kernel.virtualShift);
         for (const [name, value] of Object.entries(linkTimeSymbols(kernel, kallsyms))) if (!symbols.has(name)) symbols.set(name, BigInt(value));
+        // Without KALLSYMS_ALL there is no linux_banner symbol; the banner the kernel was found by is the same object.
+        if (!symbols.has('linux_banner') && kernel.bannerAddress.virtual !== undefined) symbols.set('linux_banner', kernel.bannerAddress.virtual - kernel.virtualShift);
         doc = isfFromBtf(found.btf, { symbols, banner: kernel.banner, littleEndian: kernel.vm.littleEndian });
       }
       write(ctx, options.output, stringifyJsonBig(doc) + '\n', 'ISF');

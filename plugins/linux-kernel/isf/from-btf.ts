@@ -56,6 +56,12 @@ export function isfFromBtf(btf: Btf, options: IsfFromBtfOptions = {}): IsfDocume
     }
     return n;
   };
+  // "typedef struct { ... } possible_net_t;": the anonymous struct takes the typedef's name (as C code names it).
+  for (const t of btf.types) {
+    if (t.kind !== 'typedef') continue;
+    const target = btf.types[t.type];
+    if (target && (target.kind === 'struct' || target.kind === 'union') && !target.name && !names.has(target.id) && btf.idsNamed(t.name).every((id) => btf.types[id].kind === 'typedef')) names.set(target.id, t.name);
+  }
   const pending: number[] = [];
   const emitted = new Set<number>();
   const want = (id: number): void => {

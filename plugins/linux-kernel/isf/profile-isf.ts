@@ -133,7 +133,7 @@ function guessArch(doc: IsfDocument, pointer: number | undefined): string | unde
   if (pointer !== 8) return undefined;
   if (doc.symbols.init_top_pgt || doc.symbols.init_level4_pgt) return 'x86_64';
   // Kernel image symbols: x86_64 links at __START_KERNEL_map (0xffffffff80000000+), arm64 at KIMAGE_VADDR (0xffff8000........).
-  const at = doc.symbols.init_task?.address ?? doc.symbols._text?.address;
+  const at = (['init_task', '_text', '_stext', 'linux_banner', 'init_uts_ns'] as const).map((n) => doc.symbols[n]?.address).find((a) => a !== undefined);
   if (at !== undefined && BigInt(at) >= 0xffffffff80000000n) return 'x86_64';
   if (at !== undefined && BigInt(at) >= 0xffff000000000000n) return 'aarch64';
   return undefined;
