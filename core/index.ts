@@ -30,3 +30,7 @@ export { parseBtf, findBtf, findKernelBtf, findInitTask, Btf, toStructLayout, ty
 export { KernelObjects, KObject, listForEachEntry, chainForEach, DEFAULT_LIST_CAP, type ListWalk, type ListWalkOptions } from '../plugins/linux-kernel/objects/index.js';
 export { imageProfile, imageProfilePlugin, profileFromBtf, layoutsFromBtf, profileFileDocument, VIEW_STRUCTS, VIEW_SYMBOLS, type KernelProfileQuery } from '../plugins/linux-kernel/image-profile/index.js';
 export { openKernelView, kernelView, listProcesses, readDmesg, listInterfaces, type KernelView, type ProcessRecord, type DmesgRecord, type InterfaceRecord } from '../plugins/linux-kernel/views/index.js';
+export { buildProfile, serializeProfile, openKernelFile, kernelFactChecker, parseSystemMap, type BuildProfileOptions, type BuiltProfile, type KernelFile, type FactChecker } from '../plugins/linux-kernel/profile-build/index.js';
+export { readIsf, profileFromIsf, isfFromProfile, isfFromBtf, parseJsonBig, stringifyJsonBig, type IsfDocument, type IsfTypeDescriptor } from '../plugins/linux-kernel/isf/index.js';
+export { checkProfileSchema, schemaViolation, type JsonSchema } from './profiles/schema.js';
+export { PROFILE_SCHEMA } from './profiles/profile-schema.js';

@@ -106,6 +106,26 @@ describe('kernel files', () => {
     expect(k.buildId).toBe('deadbeef01020304');
   });
 
+  it('bzImage with lz4 (legacy frame) and zstd payloads', async () => {
+    const elf = vmlinux(64);
+    const trailer = (body: number[]): Uint8Array => Uint8Array.from([...body, elf.length & 0xff, (elf.length >> 8) & 0xff, (elf.length >> 16) & 0xff, elf.length >>> 24]);
+    // One LZ4 block of literals only: token 0xf0, the length past 15 in 255-steps, the bytes.
+    const lit: number[] = [0xf0];
+    for (let n = elf.length - 15; ; n -= 255) {
+      lit.push(Math.min(n, 255));
+      if (n < 255) break;
+    }
+    lit.push(...elf);
+    const lz4 = trailer([0x02, 0x21, 0x4c, 0x18, lit.length & 0xff, (lit.length >> 8) & 0xff, lit.length >> 16, 0, ...lit]);
+    expect((await openKernelFile(bzImage(lz4), 'vmlinuz')).steps[0]).toMatch(/\(lz4, \d+ bytes\)/);
+    // A zstd frame with one raw block: FHD single segment + 2-byte content size (size - 256).
+    const n = elf.length;
+    const zstd = trailer([0x28, 0xb5, 0x2f, 0xfd, 0x60, (n - 256) & 0xff, (n - 256) >> 8, (1 | (n << 3)) & 0xff, (n << 3 >> 8) & 0xff, (n << 3) >> 16, ...elf]);
+    const k = await openKernelFile(bzImage(zstd), 'vmlinuz');
+    expect(k.steps[0]).toMatch(/\(zstd, \d+ bytes\)/);
+    expect(k.banner).toBe(BANNER);
+  });
+
   it('bzImage whose payload lies past the end of the file is refused', async () => {
     const img = bzImage(gzipPayload(vmlinux(64))).subarray(0, 2400);
     await expect(openKernelFile(img, 'vmlinuz')).rejects.toThrow(/payload \[2304, \d+\) is outside the 2400-byte file/);
