@@ -4,8 +4,6 @@
 // LZ4 legacy frame decoded here (linux lib/decompress_unlz4.c, lz4 doc/lz4_Block_format.md).
 import { gunzipSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
-import lzmaNative from 'lzma-native';
-import Bunzip from 'seek-bzip';
 import { IntrospectError } from '../../../core/errors.js';
 
 export type Compression = 'gzip' | 'bzip2' | 'lzma' | 'xz' | 'lzo' | 'lz4' | 'zstd';
@@ -59,10 +57,11 @@ export async function decompress(kind: Compression, data: Uint8Array, name: stri
         break;
       case 'xz':
       case 'lzma':
-        out = await lzmaNative.decompress(body);
+        // Loaded on use: a native addon (prebuilt), needed only for xz/lzma kernels.
+        out = await (await import('lzma-native')).decompress(body);
         break;
       case 'bzip2':
-        out = Bunzip.decode(body);
+        out = (await import('seek-bzip')).default.decode(body);
         break;
       case 'lz4':
         out = unlz4Legacy(body, name);
