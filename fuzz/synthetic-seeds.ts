@@ -6,6 +6,8 @@ import { buildGpt } from '../plugins/gpt/test-image.js';
 import { formatLvmUuid } from '../plugins/lvm2/ondisk.js';
 import { elf64Header, elf64Phdr, limeHeader } from '../plugins/memory-containers/structures.js';
 import { buildQcow2, type TestCluster } from '../plugins/qcow2/test-image.js';
+import { AT_BITMAP, AT_DATA, AT_VOLUME_NAME } from '../plugins/ntfs/layout.js';
+import { buildBootSector, buildMftRecord, nonResidentAttribute, residentAttribute } from '../plugins/ntfs/synthetic.js';
 import { buildPv, vgText } from '../test/unit/lvm2/pv-image.js';
 import { x86_64Kernel } from '../test/unit/memory/kernels.js';
 import { latin1, note } from '../test/unit/memory/synthetic.js';
@@ -92,6 +94,23 @@ function elfCore(ram: Uint8Array, vmcoreinfo: string): Uint8Array {
   return concat([header, ...phdrs, notes, ram]);
 }
 
+/** A 127-cluster NTFS volume (1 KiB clusters and records): $MFT at LCN 16, $Bitmap data at 101, $MFT/$BITMAP at 102. */
+function ntfsVolume(): Uint8Array {
+  const CS = 1024;
+  const image = new Uint8Array(128 * CS);
+  image.set(buildBootSector({ sectors_per_cluster: 2, number_of_sectors: 255n, mft_lcn: 16n, mftmirr_lcn: 64n, volume_serial_number: 0xc0e3000900000001n }), 0);
+  const record = (n: number, attributes: Uint8Array[]) => image.set(buildMftRecord(n, attributes), (16 + n) * CS);
+  image.set([0xff, 0xff], 102 * CS);
+  record(0, [
+    nonResidentAttribute(AT_DATA, [{ lcn: 16, length: 16 }], { allocated_size: 16 * CS, data_size: 16 * CS }),
+    nonResidentAttribute(AT_BITMAP, [{ lcn: 102, length: 1 }], { allocated_size: CS, data_size: 8 }),
+  ]);
+  record(3, [residentAttribute(AT_VOLUME_NAME, new Uint8Array(Buffer.from('FUZZ', 'utf16le')))]);
+  for (const c of [...Array(33).keys(), 64, 101, 102, 127]) image[101 * CS + (c >> 3)] |= 1 << (c & 7);
+  record(6, [nonResidentAttribute(AT_DATA, [{ lcn: 101, length: 1 }], { allocated_size: CS, data_size: 16 })]);
+  return image;
+}
+
 /** Built once per process: each is a few MiB. */
 let cached: Seed[] | undefined;
 
@@ -118,6 +137,7 @@ export function syntheticSeeds(): Seed[] {
     })),
     disk('lvm', 'lvm.img', lvmGuest()),
     disk('ext', 'ext4.img', buildExt(ext4)),
+    disk('ntfs', 'ntfs.img', ntfsVolume()),
     disk('qcow2', 'mbr.qcow2', qcow2Guest()),
     memory('raw-mem', 'mem.raw', ram),
     memory('elf', 'mem.elf', elfCore(ram, kernel.vmcoreinfo)),

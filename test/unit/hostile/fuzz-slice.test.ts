@@ -16,7 +16,7 @@ describe('fuzz harness: deterministic slice on synthetic images', () => {
   const prepared = prepare(syntheticSeeds());
 
   it('finds metadata regions in every synthetic seed, for every format', () => {
-    expect(prepared.map((p) => p.seed.format).sort()).toEqual(['elf', 'ext', 'gpt', 'lime', 'lvm', 'mbr', 'qcow2', 'raw-mem']);
+    expect(prepared.map((p) => p.seed.format).sort()).toEqual(['elf', 'ext', 'gpt', 'lime', 'lvm', 'mbr', 'ntfs', 'qcow2', 'raw-mem']);
     for (const p of prepared) expect(p.regions.length).toBeGreaterThan(0);
   });
 
