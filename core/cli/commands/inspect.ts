@@ -75,10 +75,10 @@ async function run(ctx: CommandContext, images: string[], format: string | undef
     // A plugin that already said what is wrong with the disk (bad magic...) makes the memory hint noise.
     const diagnosed = guest.diagnostics.some((d) => d.device === disk.device);
     const reason = container
-      ? `memory image (${container} container): memory views are not implemented yet (issue #6)`
+      ? `memory image (${container} container): no Linux kernel found in it`
       : diagnosed
         ? 'no disk structure recognised'
-        : 'no disk structure recognised; if it is a memory image: memory views are not implemented yet (issue #6)';
+        : 'no disk structure recognised, and no Linux kernel found in it as a memory image';
     return new IntrospectError({ file: disk.source.name, structure: 'image', reason });
   });
   for (const error of unknownErrors) ctx.io.stderr(`introspect: ${error.message}\n`);

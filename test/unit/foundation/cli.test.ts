@@ -150,12 +150,12 @@ describe('CLI: default command (inspect)', () => {
     expect(again.err).toBe(io.err);
   });
 
-  it('an image nothing recognises: says memory views are not implemented (issue 6), exit 1', async () => {
+  it('an image nothing recognises, disk or memory: one line naming the file, exit 1', async () => {
     const dir = project();
     fixtureImage(dir, 'mem.raw', 'NOTHING!');
     const io = collect();
     expect(await runCli(['mem.raw'], io, { cwd: dir })).toBe(1);
-    expect(io.err).toBe(`introspect: ${join(dir, 'mem.raw')}: image: no disk structure recognised; if it is a memory image: memory views are not implemented yet (issue #6)\n`);
+    expect(io.err).toBe(`introspect: ${join(dir, 'mem.raw')}: image: no disk structure recognised, and no Linux kernel found in it as a memory image\n`);
     expect(io.out).toBe('');
     const json = collect();
     expect(await runCli(['--json', 'mem.raw'], json, { cwd: dir })).toBe(1);
