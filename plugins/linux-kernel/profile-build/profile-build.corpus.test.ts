@@ -2,7 +2,7 @@
 // the corpus kernel files (regenerated here with the command recorded in it, byte for byte); its
 // layouts equal those of the image's own BTF; and with BTF discovery off (--no-btf) ps, dmesg and
 // ifconfig give the same output through it as with the image's BTF.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -97,5 +97,32 @@ describe.skipIf(skip)('shipped kernel profiles on the corpus', () => {
       expect(r.out).toMatch(new RegExp(`shipped: rejected ${other.name.replaceAll('.', '\\.')} .*: (arch|release|banner check failed)`));
     }
     expect(r.out).toContain(`=> ${shippedFor(v).name} (chosen by shipped)`);
+  });
+
+  it.each(variants.filter((v) => !v.includes('i386')))('%s: a profile of another build (same release pattern, wrong layout or symbol) is rejected by its facts, read from the image', async (v) => {
+    const shipped = shippedFor(v);
+    const doc = JSON.parse(readFileSync(shipped.origin!, 'utf8')) as { name: string; signature: { banner: string }; data: { structs: Record<string, { fields: Record<string, { offset: number }> }>; symbols: Record<string, string> } };
+    doc.signature.banner = '^Linux version '; // the banner no longer tells the builds apart
+    const wrongOffset = structuredClone(doc);
+    wrongOffset.name = 'other-build-comm';
+    wrongOffset.data.structs.task_struct.fields.comm.offset += 8;
+    const wrongSymbol = structuredClone(doc);
+    wrongSymbol.name = 'other-build-init-task';
+    wrongSymbol.data.symbols.init_task = '0x' + (BigInt(doc.data.symbols.init_task) + 0x2000n).toString(16);
+    const dir = join(tmp, `facts-${v}`);
+    mkdirSync(join(dir, 'p'), { recursive: true });
+    writeFileSync(join(dir, 'package.json'), '{"name": "facts-test"}');
+    writeFileSync(join(dir, '.introspectrc.json'), JSON.stringify({ profilePaths: ['./p'] }));
+    writeFileSync(join(dir, 'p/comm.json'), JSON.stringify(wrongOffset));
+    // With KALLSYMS_ALL (x86_64) the kernel's own init_task is used and a profile's wrong address is harmless: only arm64 gets this one.
+    if (v.includes('arm64')) writeFileSync(join(dir, 'p/init-task.json'), JSON.stringify(wrongSymbol));
+    let out = '';
+    let err = '';
+    const code = await runCli(['--no-btf', 'profile', 'explain', memImage(v)], { stdout: (s) => (out += s), stderr: (s) => (err += s), interactive: false }, { cwd: dir });
+    expect(code, err).toBe(0);
+    expect(out).toMatch(/shipped: rejected other-build-comm .*: fact check failed: task_struct@init_task\.comm reads "[^"]*" in the image, the profile expects/);
+    // kallsyms without data symbols (arm64): the profile's own init_task address is what is read.
+    if (v.includes('arm64')) expect(out).toMatch(/shipped: rejected other-build-init-task .*: fact check failed: task_struct@init_task\.comm reads/);
+    expect(out).toContain(`=> ${shipped.name} (chosen by shipped)`);
   });
 });
