@@ -1,11 +1,13 @@
 /**
  * `introspect ps --profile auto` (issue 7) on each corpus memory image: whole-process time of
- * `node dist/core/cli/main.js --profile auto --stats --json ps IMG` (spawned, median of 5), bytes
- * read, and whether the processes (pid, ppid, comm) equal the guest's own /proc listing in truth.json.
+ * `node dist/core/cli/main.js --profile auto --stats --json ps IMG` (spawned, median of 5), the same
+ * through runCli in this process (warm, median of 5), bytes read, and whether the processes (pid,
+ * ppid, comm) equal the guest's own /proc listing in truth.json.
  *
  * `--with-volatility=DIR` (DIR holds Volatility 3's vol.py; it is not part of this project) runs
  * Volatility 3's linux.pslist on the same images in the same run, with an ISF exported by
- * `introspect profile export-isf` from the image itself, and gives the ratio of its time to ours:
+ * `introspect profile export-isf` (from the kernel package files beside the image: vmlinuz or raw
+ * BTF, and System.map; else from the image), and gives the ratio of its time to ours:
  * one cold run (fresh Volatility cache) and the median of 2 warm ones. Volatility cannot read
  * 5-level paging, kdump files or arm64; those rows say why it failed.
  */
@@ -14,6 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../core/cli/program.js';
 import { corpusCacheDir } from '../test/corpus/corpus.js';
 import { median, printTable } from './table.js';
 
@@ -38,6 +41,20 @@ function timed(command: string, args: string[], cwd?: string): Run {
   const r = spawnSync(command, args, { encoding: 'utf8', cwd, maxBuffer: 256 * 1024 * 1024 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   return { ms, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? String(r.error ?? '') };
+}
+
+/** The same command through runCli in this process, warm: the work without start-up. */
+async function inProcessMs(image: string): Promise<number> {
+  const io = { stdout: (): void => undefined, stderr: (): void => undefined, interactive: false };
+  const argv = ['--profile', 'auto', '--json', 'ps', image];
+  await runCli(argv, io);
+  const times: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const t0 = process.hrtime.bigint();
+    await runCli(argv, io);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return median(times);
 }
 
 function lastLine(text: string): string {
@@ -76,15 +93,30 @@ interface VolResult {
   processes: string;
 }
 
+/**
+ * The ISF Volatility gets: from the kernel package files beside the image when they are there
+ * (vmlinuz or raw BTF, with System.map: what Volatility needs), else from the image itself.
+ */
+function exportIsf(image: string, isf: string): Run {
+  const dir = dirname(image);
+  const files = readdirSync(dir);
+  const map = files.find((f) => f.startsWith('System.map-'));
+  const kernel = files.find((f) => f.startsWith('vmlinuz-'));
+  const btf = files.find((f) => f === 'vmlinux.btf');
+  const from = map && kernel ? ['--kernel', join(dir, kernel), '--system-map', join(dir, map)] : map && btf ? ['--btf', join(dir, btf), '--system-map', join(dir, map)] : [image];
+  return timed(process.execPath, [MAIN, '--profile', 'auto', 'profile', 'export-isf', ...from, '-o', isf]);
+}
+
 function runVolatility(dir: string, image: string, work: string): VolResult {
   const isfDir = join(work, 'isf');
   mkdirSync(isfDir, { recursive: true });
   const isf = join(isfDir, 'introspect.json');
-  const exported = timed(process.execPath, [MAIN, '--profile', 'auto', 'profile', 'export-isf', image, '-o', isf]);
+  const exported = exportIsf(image, isf);
   if (exported.status !== 0 || !existsSync(isf)) {
     return { cold: `no ISF: export-isf exit ${exported.status}: ${lastLine(exported.stderr)}`, warm: '-', processes: '-' };
   }
   const cache = join(work, 'vol-cache');
+  mkdirSync(cache, { recursive: true });
   const args = [join(dir, 'vol.py'), '-q', '--offline', '--cache-path', cache, '-r', 'json', '-s', isfDir, '-f', image, 'linux.pslist.PsList'];
   const cold = timed('python3', args);
   if (cold.status !== 0) return { cold: `failed: ${lastLine(cold.stderr) || lastLine(cold.stdout)}`, warm: '-', processes: '-' };
@@ -112,7 +144,7 @@ export async function run(flags: readonly string[] = []): Promise<void> {
   }
   const useVol = vol !== undefined && existsSync(join(vol, 'vol.py'));
   const work = mkdtempSync(join(tmpdir(), 'introspect-bench-ps-'));
-  const header = ['image', 'introspect ps median s', 'bytes read', 'processes = guest /proc'];
+  const header = ['image', 'introspect ps median s', 'in-process ms', 'bytes read', 'reads', 'processes = guest /proc'];
   if (useVol) header.push('Volatility linux.pslist cold s', 'warm s', 'Volatility processes', 'ratio (warm Volatility / ours)');
   const rows: string[][] = [header];
   const ratios: number[] = [];
@@ -127,8 +159,8 @@ export async function run(flags: readonly string[] = []): Promise<void> {
         const ours = median(runs.map((r) => r.ms));
         const row =
           last.status === 0
-            ? [`${variant}/${file}`, fmtS(ours), /stats: (\d+) bytes/.exec(last.stderr)?.[1] ?? '?', compare(last.stdout, truth)]
-            : [`${variant}/${file}`, `exit ${last.status}`, '-', lastLine(last.stderr)];
+            ? [`${variant}/${file}`, fmtS(ours), (await inProcessMs(image)).toFixed(0), ...(/stats: (\d+) bytes read in (\d+) reads/.exec(last.stderr)?.slice(1, 3) ?? ['?', '?']), compare(last.stdout, truth)]
+            : [`${variant}/${file}`, `exit ${last.status}`, '-', '-', '-', lastLine(last.stderr)];
         if (useVol) {
           const v = runVolatility(vol, image, join(work, variant));
           const ratio = v.warmMs !== undefined && last.status === 0 ? v.warmMs / ours : undefined;
