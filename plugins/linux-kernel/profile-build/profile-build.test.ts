@@ -54,6 +54,16 @@ describe('compression (linux lib/decompress.c formats)', () => {
     const data = Buffer.from('0123456789abcdef'.repeat(64));
     const xz = await (lzmaNative as unknown as { compress(b: Buffer, o: object): Promise<Buffer> }).compress(data, { preset: 1 });
     expect(Buffer.from(await decompress('xz', xz, 'k'))).toEqual(data);
+    const native = lzmaNative as unknown as { createStream(kind: string, o: object): NodeJS.ReadWriteStream };
+    const alone = await new Promise<Buffer>((done) => {
+      const enc = native.createStream('aloneEncoder', { preset: 1 });
+      const chunks: Buffer[] = [];
+      enc.on('data', (c: Buffer) => chunks.push(c));
+      enc.on('end', () => done(Buffer.concat(chunks)));
+      enc.end(data);
+    });
+    expect(detectCompression(alone)).toBe('lzma');
+    expect(Buffer.from(await decompress('lzma', alone, 'k'))).toEqual(data);
   });
 
   it('zstd (a raw-block frame) and bzip2', async () => {
