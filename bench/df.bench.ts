@@ -1,9 +1,9 @@
 /**
  * `introspect df` on every good corpus disk image (issue 5): whole-process time of
- * `node dist/core/cli/main.js --stats df -a IMG...` (spawned, median of 7 runs), bytes read, and
- * whether the text equals virt-df's recorded output. lvm-disk1 + lvm-disk2 are one guest. The
- * in-process column runs the same command through runCli, warm, in this process: the reading work
- * without node's start-up and module loading.
+ * `node dist/core/cli/main.js --stats df -a IMG...` (spawned, median of 7 runs; wall and CPU time),
+ * bytes read, and whether the text equals virt-df's recorded output. lvm-disk1 + lvm-disk2 are one
+ * guest. The in-process column runs the same command through runCli, warm, in this process: the
+ * reading work without node's start-up and module loading.
  *
  * With `--with-virt-df` (slow: its appliance boots, 20-70 s per image without KVM), libguestfs's
  * virt-df runs once on each image in the same run and the table gives the ratio of its time to ours.
@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../core/cli/program.js';
 import { corpusAvailable, corpusFile, unpackCorpus } from '../test/corpus/corpus.js';
+import { fmtS, timed } from './spawn.js';
 import { median, printTable } from './table.js';
 
 const ROUNDS = 7;
@@ -32,20 +33,6 @@ interface CorpusEntry {
 
 interface Truth {
   virt_df?: { runs?: Array<{ command: string; exit_status: number; stdout: string }> };
-}
-
-interface Run {
-  ms: number;
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function timed(command: string, args: string[], env?: NodeJS.ProcessEnv, cwd?: string): Run {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(command, args, { encoding: 'utf8', env: env ?? process.env, cwd, maxBuffer: 64 * 1024 * 1024 });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  return { ms, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? String(r.error ?? '') };
 }
 
 /** The same command through runCli in this process, warm (modules loaded, JIT run): the work without start-up. */
@@ -78,9 +65,6 @@ function firstError(stderr: string): string {
   return (lines.find((l) => /killed by signal|error:/.test(l)) ?? lines[0] ?? '').trim().slice(0, 160);
 }
 
-function fmtS(ms: number): string {
-  return (ms / 1000).toFixed(2);
-}
 
 export async function run(flags: readonly string[] = []): Promise<void> {
   if (!existsSync(corpusFile('disk/corpus.json'))) {
@@ -106,15 +90,18 @@ export async function run(flags: readonly string[] = []): Promise<void> {
   const cliVersion = median(Array.from({ length: ROUNDS }, () => timed(process.execPath, [MAIN, '--version']).ms));
 
   const rows: string[][] = [[
-    'guest', 'filesystems', 'introspect df median s', 'in-process ms', 'bytes read', 'reads', 'text = virt-df', 'virt-df s (this run)', 'ratio (this run)', 'virt-df s (corpus record)', 'ratio (record)',
+    'guest', 'filesystems', 'introspect df s', 'CPU s', 'in-process ms', 'bytes read', 'reads', 'text = virt-df',
+    'virt-df s', 'virt-df CPU s', 'ratio', 'CPU ratio', 'virt-df s (corpus record)', 'ratio (record)',
   ]];
   const ratios: number[] = [];
+  const cpuRatios: number[] = [];
   for (const entry of entries) {
     const images = entry.files.map((f) => f.image);
     const args = images.flatMap((image) => ['-a', image]);
-    const runs = Array.from({ length: ROUNDS }, () => timed(process.execPath, [MAIN, '--stats', 'df', ...args], undefined, diskDir));
+    const runs = Array.from({ length: ROUNDS }, () => timed(process.execPath, [MAIN, '--stats', 'df', ...args], { cwd: diskDir }));
     const last = runs[runs.length - 1]!;
     const ours = median(runs.map((r) => r.ms));
+    const oursCpu = runs.every((r) => r.cpuMs !== undefined) ? median(runs.map((r) => r.cpuMs!)) : undefined;
     const stats = /stats: (\d+) bytes read in (\d+) reads/.exec(last.stderr);
     const truth = JSON.parse(readFileSync(join(diskDir, entry.files[0]!.truth), 'utf8')) as Truth;
     const plain = truth.virt_df?.runs?.find((r) => r.command === `virt-df ${args.join(' ')}`);
@@ -124,18 +111,25 @@ export async function run(flags: readonly string[] = []): Promise<void> {
 
     let measured = '-';
     let ratio = '-';
+    let measuredCpu = '-';
+    let cpuRatio = '-';
     if (virtDfLeft > 0) {
       virtDfLeft--;
-      let v = timed('virt-df', args, virtDfEnv, diskDir);
+      let v = timed('virt-df', args, { env: virtDfEnv, cwd: diskDir });
       if (v.status !== 0 && !virtDfEnv.LIBGUESTFS_BACKEND_SETTINGS) {
         virtDfEnv.LIBGUESTFS_BACKEND_SETTINGS = 'force_tcg';
         virtDfNote = `virt-df failed with the default backend settings (${firstError(v.stderr)}); ran with LIBGUESTFS_BACKEND_SETTINGS=force_tcg.\n`;
-        v = timed('virt-df', args, virtDfEnv, diskDir);
+        v = timed('virt-df', args, { env: virtDfEnv, cwd: diskDir });
       }
       if (v.status === 0) {
         measured = fmtS(v.ms);
         ratio = `${(v.ms / ours).toFixed(0)}x`;
         ratios.push(v.ms / ours);
+        if (v.cpuMs !== undefined && oursCpu) {
+          measuredCpu = fmtS(v.cpuMs);
+          cpuRatio = `${(v.cpuMs / oursCpu).toFixed(0)}x`;
+          cpuRatios.push(v.cpuMs / oursCpu);
+        }
         if (plain && v.stdout !== plain.stdout) measured += ' (output differs from record)';
       } else {
         measured = `failed (${v.status})`;
@@ -146,12 +140,15 @@ export async function run(flags: readonly string[] = []): Promise<void> {
       images.join(' + '),
       String(filesystems),
       fmtS(ours),
+      oursCpu !== undefined ? fmtS(oursCpu) : '-',
       (await inProcessMs(args, diskDir)).toFixed(1),
       stats?.[1] ?? '?',
       stats?.[2] ?? '?',
       last.status === 0 ? same : `exit ${last.status}`,
       measured,
+      measuredCpu,
       ratio,
+      cpuRatio,
       recorded !== undefined ? recorded.toFixed(2) : '-',
       recorded !== undefined ? `${((recorded * 1000) / ours).toFixed(0)}x` : '-',
     ]);
@@ -160,5 +157,6 @@ export async function run(flags: readonly string[] = []): Promise<void> {
   process.stdout.write(`\nnode start-up alone (node -e 0): ${fmtS(nodeBare)} s; introspect --version: ${fmtS(cliVersion)} s (median of ${ROUNDS})\n`);
   if (virtDfEnv.LIBGUESTFS_BACKEND) process.stdout.write(virtDfLimit(flags) > 0 ? `virt-df env: LIBGUESTFS_BACKEND=${virtDfEnv.LIBGUESTFS_BACKEND}${virtDfEnv.LIBGUESTFS_BACKEND_SETTINGS ? ` LIBGUESTFS_BACKEND_SETTINGS=${virtDfEnv.LIBGUESTFS_BACKEND_SETTINGS}` : ''}\n` : '');
   if (virtDfNote) process.stdout.write(virtDfNote);
-  if (ratios.length > 0) process.stdout.write(`virt-df / introspect, same run: min ${Math.min(...ratios).toFixed(0)}x, median ${median(ratios).toFixed(0)}x over ${ratios.length} guests\n`);
+  if (ratios.length > 0) process.stdout.write(`virt-df / introspect, same run, wall time: min ${Math.min(...ratios).toFixed(0)}x, median ${median(ratios).toFixed(0)}x over ${ratios.length} guests\n`);
+  if (cpuRatios.length > 0) process.stdout.write(`virt-df / introspect, same run, CPU time: min ${Math.min(...cpuRatios).toFixed(0)}x, median ${median(cpuRatios).toFixed(0)}x\n`);
 }

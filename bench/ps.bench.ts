@@ -11,13 +11,13 @@
  * one cold run (fresh Volatility cache) and the median of 2 warm ones. Volatility cannot read
  * 5-level paging, kdump files or arm64; those rows say why it failed.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../core/cli/program.js';
 import { corpusCacheDir } from '../test/corpus/corpus.js';
+import { fmtS, timed, type Run } from './spawn.js';
 import { median, printTable } from './table.js';
 
 const ROUNDS = 5;
@@ -27,20 +27,6 @@ interface TruthProcess {
   pid: number;
   ppid: number;
   comm: string;
-}
-
-interface Run {
-  ms: number;
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function timed(command: string, args: string[], cwd?: string): Run {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(command, args, { encoding: 'utf8', cwd, maxBuffer: 256 * 1024 * 1024 });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  return { ms, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? String(r.error ?? '') };
 }
 
 /** The same command through runCli in this process, warm: the work without start-up. */
@@ -61,9 +47,6 @@ function lastLine(text: string): string {
   return text.trim().split('\n').filter((l) => l.trim() !== '').pop()?.slice(0, 160) ?? '';
 }
 
-function fmtS(ms: number): string {
-  return (ms / 1000).toFixed(2);
-}
 
 function volatilityDir(flags: readonly string[]): string | undefined {
   const flag = flags.find((f) => f.startsWith('--with-volatility'));
@@ -71,8 +54,8 @@ function volatilityDir(flags: readonly string[]): string | undefined {
   return flag.includes('=') ? flag.slice(flag.indexOf('=') + 1) : process.env.VOLATILITY3_DIR;
 }
 
-/** Our processes vs the guest's: same pids, and for each the same ppid and comm. */
-function compare(stdout: string, truth: TruthProcess[]): string {
+/** Our processes vs the guest's: same pids, and for each the same ppid and comm; differences go to `notes`. */
+function compare(stdout: string, truth: TruthProcess[], notes: string[], name: string): string {
   let doc: { processes?: Array<{ pid: number; ppid: number; comm: string }> };
   try {
     doc = JSON.parse(stdout) as typeof doc;
@@ -80,16 +63,22 @@ function compare(stdout: string, truth: TruthProcess[]): string {
     return 'no JSON';
   }
   const ours = new Map((doc.processes ?? []).map((p) => [p.pid, p]));
-  const missing = truth.filter((t) => !ours.has(t.pid)).length;
-  const extra = ours.size - (truth.length - missing);
-  const differ = truth.filter((t) => ours.has(t.pid) && (ours.get(t.pid)!.ppid !== t.ppid || ours.get(t.pid)!.comm !== t.comm)).length;
-  return missing === 0 && extra === 0 && differ === 0 ? `yes (${truth.length})` : `NO: ${missing} missing, ${extra} extra, ${differ} differ`;
+  const missing = truth.filter((t) => !ours.has(t.pid));
+  const extra = ours.size - (truth.length - missing.length);
+  const differ = truth.filter((t) => ours.has(t.pid) && (ours.get(t.pid)!.ppid !== t.ppid || ours.get(t.pid)!.comm !== t.comm));
+  for (const t of missing) notes.push(`${name}: pid ${t.pid} (${t.comm}) missing`);
+  for (const t of differ) {
+    const o = ours.get(t.pid)!;
+    notes.push(`${name}: pid ${t.pid}: guest /proc says ppid ${t.ppid} comm ${t.comm}, introspect ps says ppid ${o.ppid} comm ${o.comm}`);
+  }
+  return missing.length === 0 && extra === 0 && differ.length === 0 ? `yes (${truth.length})` : `NO: ${missing.length} missing, ${extra} extra, ${differ.length} differ`;
 }
 
 interface VolResult {
   cold: string;
   warm: string;
   warmMs?: number;
+  warmCpuMs?: number;
   processes: string;
 }
 
@@ -129,7 +118,8 @@ function runVolatility(dir: string, image: string, work: string): VolResult {
     processes = 'unreadable output';
   }
   const warmMs = median(warm.map((w) => w.ms));
-  return { cold: fmtS(cold.ms), warm: fmtS(warmMs), warmMs, processes };
+  const warmCpuMs = warm.every((w) => w.cpuMs !== undefined) ? median(warm.map((w) => w.cpuMs!)) : undefined;
+  return { cold: fmtS(cold.ms), warm: fmtS(warmMs), warmMs, warmCpuMs, processes };
 }
 
 export async function run(flags: readonly string[] = []): Promise<void> {
@@ -144,9 +134,10 @@ export async function run(flags: readonly string[] = []): Promise<void> {
   }
   const useVol = vol !== undefined && existsSync(join(vol, 'vol.py'));
   const work = mkdtempSync(join(tmpdir(), 'introspect-bench-ps-'));
-  const header = ['image', 'introspect ps median s', 'in-process ms', 'bytes read', 'reads', 'processes = guest /proc'];
-  if (useVol) header.push('Volatility linux.pslist cold s', 'warm s', 'Volatility processes', 'ratio (warm Volatility / ours)');
+  const header = ['image', 'introspect ps s', 'CPU s', 'in-process ms', 'bytes read', 'reads', 'processes = guest /proc'];
+  if (useVol) header.push('Volatility pslist cold s', 'warm s', 'warm CPU s', 'Volatility processes', 'ratio (warm / ours)', 'CPU ratio');
   const rows: string[][] = [header];
+  const notes: string[] = [];
   const ratios: number[] = [];
   try {
     for (const variant of readdirSync(memDir).sort()) {
@@ -157,15 +148,20 @@ export async function run(flags: readonly string[] = []): Promise<void> {
         const runs = Array.from({ length: ROUNDS }, () => timed(process.execPath, [MAIN, '--profile', 'auto', '--stats', '--json', 'ps', image]));
         const last = runs[runs.length - 1]!;
         const ours = median(runs.map((r) => r.ms));
+        const oursCpu = runs.every((r) => r.cpuMs !== undefined) ? median(runs.map((r) => r.cpuMs!)) : undefined;
         const row =
           last.status === 0
-            ? [`${variant}/${file}`, fmtS(ours), (await inProcessMs(image)).toFixed(0), ...(/stats: (\d+) bytes read in (\d+) reads/.exec(last.stderr)?.slice(1, 3) ?? ['?', '?']), compare(last.stdout, truth)]
-            : [`${variant}/${file}`, `exit ${last.status}`, '-', '-', '-', lastLine(last.stderr)];
+            ? [`${variant}/${file}`, fmtS(ours), oursCpu !== undefined ? fmtS(oursCpu) : '-', (await inProcessMs(image)).toFixed(0), ...(/stats: (\d+) bytes read in (\d+) reads/.exec(last.stderr)?.slice(1, 3) ?? ['?', '?']), compare(last.stdout, truth, notes, `${variant}/${file}`)]
+            : [`${variant}/${file}`, `exit ${last.status}`, '-', '-', '-', '-', lastLine(last.stderr)];
         if (useVol) {
           const v = runVolatility(vol, image, join(work, variant));
-          const ratio = v.warmMs !== undefined && last.status === 0 ? v.warmMs / ours : undefined;
+          // A Volatility run that lists no process did not do the work: no ratio.
+          const listed = Number(v.processes) > 0 && last.status === 0;
+          if (v.processes === '0') notes.push(`${variant}/${file}: Volatility exits 0 but lists no process`);
+          const ratio = v.warmMs !== undefined && listed ? v.warmMs / ours : undefined;
+          const cpuRatio = v.warmCpuMs !== undefined && oursCpu !== undefined && listed ? v.warmCpuMs / oursCpu : undefined;
           if (ratio !== undefined) ratios.push(ratio);
-          row.push(v.cold, v.warm, v.processes, ratio !== undefined ? `${ratio.toFixed(0)}x` : '-');
+          row.push(v.cold, v.warm, v.warmCpuMs !== undefined ? fmtS(v.warmCpuMs) : '-', v.processes, ratio !== undefined ? `${ratio.toFixed(1)}x` : '-', cpuRatio !== undefined ? `${cpuRatio.toFixed(1)}x` : '-');
         }
         rows.push(row);
       }
@@ -174,5 +170,6 @@ export async function run(flags: readonly string[] = []): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
   printTable(rows);
-  if (ratios.length > 0) process.stdout.write(`\nVolatility 3 linux.pslist / introspect ps, same run: ${ratios.map((r) => `${r.toFixed(0)}x`).join(', ')}\n`);
+  for (const note of notes) process.stdout.write(`note: ${note}\n`);
+  if (ratios.length > 0) process.stdout.write(`\nVolatility 3 linux.pslist / introspect ps, same run: ${ratios.map((r) => `${r.toFixed(1)}x`).join(', ')} (wall time, warm Volatility cache)\n`);
 }
