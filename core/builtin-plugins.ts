@@ -8,6 +8,7 @@ import { gptPlugin } from '../plugins/gpt/index.js';
 import { dosPartitionsPlugin } from '../plugins/dos-partitions/index.js';
 import { lvm2Plugin } from '../plugins/lvm2/index.js';
 import { memoryContainersPlugin } from '../plugins/memory-containers/index.js';
+import { linuxKernelPlugin } from '../plugins/linux-kernel/plugin.js';
 import { imageProfilePlugin } from '../plugins/linux-kernel/image-profile/image.js';
 
 /**
@@ -16,5 +17,5 @@ import { imageProfilePlugin } from '../plugins/linux-kernel/image-profile/image.
  * sets its own tap stage when it must run early or late (e.g. raw is the last resort).
  */
 export function builtinPlugins(): Plugin[] {
-  return [qcow2Plugin, rawPlugin, gptPlugin, dosPartitionsPlugin, lvm2Plugin, ext3Plugin, ntfsPlugin, fsSignaturesPlugin, memoryContainersPlugin, imageProfilePlugin];
+  return [qcow2Plugin, rawPlugin, gptPlugin, dosPartitionsPlugin, lvm2Plugin, ext3Plugin, ntfsPlugin, fsSignaturesPlugin, memoryContainersPlugin, linuxKernelPlugin, imageProfilePlugin];
 }

@@ -60,6 +60,15 @@ export interface KernelContext {
   readonly arch: KernelArch;
   /** UTS_RELEASE, e.g. "6.1.0-56-amd64". */
   readonly release: string;
+  /** init_uts_ns.name: the utsname the guest set (nodename = its hostname). */
+  readonly utsname: {
+    readonly sysname: string;
+    readonly nodename: string;
+    readonly release: string;
+    readonly version: string;
+    readonly machine: string;
+    readonly domainname: string;
+  };
   /** The kernel's own linux_banner, without the trailing newline. */
   readonly banner: string;
   /** Where linux_banner lies. */
@@ -98,3 +107,8 @@ export interface KernelContext {
 
 /** Alias kept for readers who think of it as "the kernel image found in memory". */
 export type KernelImage = KernelContext;
+
+/** What the locateKernel hook's taps receive besides the memory: where to say what they tried. */
+export interface KernelSearch {
+  explain?(line: string): void;
+}

@@ -1,5 +1,6 @@
 import { SyncBailHook, SyncHook, SyncWaterfallHook } from 'tapable';
 import { IntrospectError } from '../errors.js';
+import type { KernelContext, KernelSearch } from '../memory/kernel.js';
 import type { MemoryOpenRequest, PhysicalMemory } from '../memory/types.js';
 import type { ProfileQuery, ProfileResolution } from '../profiles/types.js';
 import { FileSource } from '../source/file-source.js';
@@ -51,7 +52,7 @@ export interface IntrospectorOptions {
  * The core is only hooks: every format, container and view takes part through them.
  *
  * Disk side:   openImage -> detect -> expand -> (assemble -> detect -> expand)* -> statfs
- * Memory side: openMemory -> locateKernel / views (see core/memory)
+ * Memory side: openMemory -> locateKernel -> views (ps, dmesg, ifconfig: plugins/linux-kernel/views)
  * Profiles:    resolveProfile (waterfall: rule -> explicit -> image -> shipped)
  */
 export class Introspector {
@@ -68,6 +69,12 @@ export class Introspector {
     statfs: new SyncBailHook<[StorageNode, InspectSession], FilesystemStats | undefined>(['node', 'session']),
     /** Unwrap a memory image (ELF core, kdump, LiME, raw) into guest physical memory. */
     openMemory: new SyncBailHook<[MemoryOpenRequest], PhysicalMemory | undefined>(['request']),
+    /**
+     * Find the operating system kernel in guest physical memory: its release, address space and symbols.
+     * A tap returns undefined when the memory holds no kernel of its kind, and throws an IntrospectError
+     * when it recognises its kernel but cannot read it.
+     */
+    locateKernel: new SyncBailHook<[PhysicalMemory, KernelSearch], KernelContext | undefined>(['memory', 'search']),
     /** Choose a layout profile; each tap may refine the resolution (rule -> explicit -> image -> shipped). */
     resolveProfile: new SyncWaterfallHook<[ProfileResolution, ProfileQuery]>(['resolution', 'query']),
   });
@@ -153,6 +160,17 @@ export class Introspector {
       if (queue.length === 0) break;
     }
     return guest;
+  }
+
+  /** The kernel in a memory image, found by the first locateKernel tap that recognises one. */
+  locateKernel(memory: PhysicalMemory, search: KernelSearch = {}): KernelContext {
+    const kernel = this.hooks.locateKernel.call(memory, search);
+    if (kernel) return kernel;
+    throw new IntrospectError({
+      file: memory.name,
+      structure: 'operating system kernel',
+      reason: this.hooks.locateKernel.isUsed() ? 'no plugin recognises a kernel in this memory image' : 'no kernel plugin is registered',
+    });
   }
 
   /** statfs of one filesystem node, or undefined when no plugin can compute figures for it. */

@@ -2,6 +2,7 @@
 import { IntrospectError } from '../../core/errors.js';
 import type { PhysicalMemory } from '../../core/memory/types.js';
 import { bannerCandidates, type BannerCandidate } from './banner.js';
+import type { KernelContext, KernelSearch } from '../../core/memory/kernel.js';
 import { locateKernel, type LocateOptions } from './locate.js';
 import { utsnameCandidates, type UtsCandidate, type UtsName } from './utsname.js';
 
@@ -16,14 +17,19 @@ export interface UnameReport {
   explanation: string[];
 }
 
-export function readUname(memory: PhysicalMemory, options: LocateOptions = {}): UnameReport {
+export interface ReadUnameOptions extends LocateOptions {
+  /** How to find the kernel: the Introspector's locateKernel hook; the Linux locator by default. */
+  locate?: (memory: PhysicalMemory, search: KernelSearch) => KernelContext;
+}
+
+export function readUname(memory: PhysicalMemory, options: ReadUnameOptions = {}): UnameReport {
   const explanation: string[] = [];
   const explain = (line: string): void => {
     explanation.push(line);
     options.explain?.(line);
   };
   try {
-    const kernel = locateKernel(memory, { ...options, explain });
+    const kernel = options.locate ? options.locate(memory, { explain }) : locateKernel(memory, { ...options, explain });
     return { uname: { ...kernel.utsname, banner: kernel.banner }, method: 'init_uts_ns', explanation };
   } catch (error) {
     if (!(error instanceof IntrospectError)) throw error;

@@ -16,7 +16,7 @@ import { linkTimeSymbols } from '../../../plugins/linux-kernel/image-profile/ima
 import { isfFromBtf, isfFromProfile, profileFromIsf, readIsf, stringifyJsonBig } from '../../../plugins/linux-kernel/isf/index.js';
 import { recoverKallsyms } from '../../../plugins/linux-kernel/kallsyms/index.js';
 import type { KallsymsTable } from '../../../plugins/linux-kernel/kallsyms/symbols.js';
-import { locateKernel } from '../../../plugins/linux-kernel/locate.js';
+import type { KernelContext } from '../../memory/kernel.js';
 import { buildProfile, kernelFactChecker, serializeProfile } from '../../../plugins/linux-kernel/profile-build/index.js';
 import type { CommandContext } from '../context.js';
 
@@ -49,11 +49,11 @@ interface OpenedKernel {
   kallsyms?: KallsymsTable;
 }
 
-async function openKernel(ctx: CommandContext, image: string, format: string | undefined): Promise<OpenedKernel & { kernel: ReturnType<typeof locateKernel> }> {
+async function openKernel(ctx: CommandContext, image: string, format: string | undefined): Promise<OpenedKernel & { kernel: KernelContext }> {
   const path = resolve(ctx.cwd, image);
   const introspector = await ctx.introspector();
   const memory = openMemoryImage(introspector, path, format);
-  const kernel = locateKernel(memory, {});
+  const kernel = introspector.locateKernel(memory, {});
   let kallsyms: KallsymsTable | undefined;
   try {
     kallsyms = recoverKallsyms(kernel).table;

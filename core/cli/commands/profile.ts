@@ -10,7 +10,6 @@ import { validateProfile } from '../../profiles/validate.js';
 import { profileFileDocument } from '../../../plugins/linux-kernel/image-profile/extract.js';
 import { imageProfile } from '../../../plugins/linux-kernel/image-profile/image.js';
 import { recoverKallsyms } from '../../../plugins/linux-kernel/kallsyms/index.js';
-import { locateKernel } from '../../../plugins/linux-kernel/locate.js';
 import type { CommandContext } from '../context.js';
 import { registerProfileManagement } from './profile-manage.js';
 
@@ -32,7 +31,7 @@ export function register(program: Command, context: () => CommandContext): void 
       const say = (line: string): void => {
         if (ctx.globals.explain) ctx.io.stderr(`introspect: ${line}\n`);
       };
-      const kernel = locateKernel(memory, { explain: say });
+      const kernel = introspector.locateKernel(memory, { explain: say });
       let kallsyms;
       try {
         const recovered = recoverKallsyms(kernel);

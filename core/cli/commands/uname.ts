@@ -19,7 +19,10 @@ export function register(program: Command, context: () => CommandContext): void 
       const introspector = await ctx.introspector();
       const memory = openMemoryImage(introspector, image, options.format);
       // uname needs no structure layouts: --profile (auto or not) has nothing to resolve here.
-      const report = readUname(memory, { explain: ctx.globals.explain ? (line) => ctx.io.stderr(`introspect: ${line}\n`) : undefined });
+      const report = readUname(memory, {
+        locate: (m, search) => introspector.locateKernel(m, search),
+        explain: ctx.globals.explain ? (line) => ctx.io.stderr(`introspect: ${line}\n`) : undefined,
+      });
       const u = report.uname;
       if (options.json || ctx.globals.json) {
         const doc: Record<string, string> = {};

@@ -12,11 +12,12 @@ export async function openViewForCli(ctx: CommandContext, image: string, format?
   const path = resolve(ctx.cwd, image);
   const introspector = await ctx.introspector();
   const mem = memory ?? openMemoryImage(introspector, path, format);
+  const say = ctx.globals.explain ? (line: string) => ctx.io.stderr(`introspect: ${line}\n`) : undefined;
   return openKernelView(mem, {
     imagePath: path,
-    kernel,
+    kernel: kernel ?? introspector.locateKernel(mem, { explain: say }),
     resolveProfile: (query) => ctx.resolveProfile(query),
-    explain: ctx.globals.explain ? (line) => ctx.io.stderr(`introspect: ${line}\n`) : undefined,
+    explain: say,
   });
 }
 

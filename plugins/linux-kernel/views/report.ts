@@ -6,8 +6,7 @@ import type { CommandContext } from '../../../core/cli/context.js';
 import { IntrospectError } from '../../../core/errors.js';
 import type { Introspector } from '../../../core/pipeline/introspector.js';
 import type { Source } from '../../../core/source/source.js';
-import type { LinuxKernelContext } from '../context.js';
-import { locateKernel } from '../locate.js';
+import type { KernelContext } from '../../../core/memory/kernel.js';
 import { openViewForCli, reportWarnings } from './cli.js';
 import { readDmesg, type DmesgRecord } from './dmesg.js';
 import { listInterfaces, type InterfaceRecord } from './ifconfig.js';
@@ -31,9 +30,9 @@ export async function reportMemoryImage(ctx: CommandContext, introspector: Intro
     throw e;
   }
   if (!memory) return false;
-  let kernel: LinuxKernelContext | undefined;
+  let kernel: KernelContext | undefined;
   try {
-    kernel = locateKernel(memory);
+    kernel = introspector.locateKernel(memory);
   } catch (e) {
     if (!(e instanceof IntrospectError)) throw e;
     // A raw file is anything; only a real memory container makes "no kernel" worth saying.
