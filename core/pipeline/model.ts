@@ -20,7 +20,7 @@ export interface PartitionInfo {
   /** Offset and size in bytes within the parent disk. */
   start: number;
   size: number;
-  /** MBR type byte as two hex digits ("83") or GPT type GUID (upper-case text form). */
+  /** MBR type byte in hex as sfdisk prints it ("83", "5", "8e"), or the GPT type GUID (upper-case text form). */
   type: string;
   kind: 'primary' | 'extended' | 'logical' | 'gpt';
   /** GPT partition name. */
