@@ -26,10 +26,14 @@ async function main(argv: readonly string[]): Promise<void> {
       return;
     }
   }
-  process.stdout.write(`node ${process.version}, ${(await import('node:os')).cpus().length} cores, ${new Date().toISOString()}\n`);
+  const os = await import('node:os');
+  const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  process.stdout.write(`node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${new Date().toISOString()}, load average ${load()}\n`);
   for (const name of wanted) {
     process.stdout.write(`\n## ${name}\n\n`);
+    const t0 = performance.now();
     await (await BENCHES[name]!()).run(flags);
+    process.stdout.write(`\n(${name}: ${((performance.now() - t0) / 1000).toFixed(0)} s, load average ${load()} at the end)\n`);
   }
 }
 
