@@ -5,7 +5,7 @@ import type { MemoryOpenRequest, PhysicalMemory } from '../../core/memory/types.
 import { SegmentedPhysicalMemory, type PhysicalSegment } from '../../core/memory/segmented.js';
 import type { Source } from '../../core/source/source.js';
 import { cpuStatesFromNotes, parseNotes, vmcoreinfoFromNotes, type ElfNote } from './notes.js';
-import { elf32Header, elf32Phdr, elf32Shdr, elf64Header, elf64Phdr, elf64Shdr } from './structures.js';
+import { elf32Header, elf32Phdr, elf32Shdr, elf64Header, elf64Phdr, elf64Shdr } from '../../core/formats/elf.js';
 
 const ET_CORE = 4;
 const PT_LOAD = 1;

@@ -1,7 +1,8 @@
 // ELF notes as found in cores and in kdump's note area (linux include/uapi/linux/elf.h,
 // qemu target/i386/arch_dump.c for the "QEMU" note).
 import type { CpuState } from '../../core/memory/types.js';
-import { elfNoteHeader, qemuCpuState } from './structures.js';
+import { elfNoteHeader } from '../../core/formats/elf.js';
+import { qemuCpuState } from './structures.js';
 
 export interface ElfNote {
   name: string;

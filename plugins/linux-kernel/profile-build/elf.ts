@@ -2,7 +2,7 @@
 // and the GNU build id note. Source: linux include/uapi/linux/elf.h (Elf32/64_Ehdr, Elf32/64_Shdr,
 // Elf_Nhdr), binutils include/elf/common.h (NT_GNU_BUILD_ID = 3, owner "GNU").
 import { IntrospectError } from '../../../core/errors.js';
-import { elf32Ehdr, elf32Shdr, elf64Ehdr, elf64Shdr, elfIdent, elfNoteHeader } from './structures.js';
+import { elf32Header, elf32Shdr, elf64Header, elf64Shdr, elfIdent, elfNoteHeader } from '../../../core/formats/elf.js';
 
 export const EM_386 = 3;
 export const EM_X86_64 = 62;
@@ -49,7 +49,7 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
   if (ident.ei_data !== 1) fail('ELF header e_ident[EI_DATA]', 5, `byte order ${ident.ei_data} is not little-endian (1); big-endian kernels are not supported`);
   if (ident.ei_class !== 1 && ident.ei_class !== 2) fail('ELF header e_ident[EI_CLASS]', 4, `class ${ident.ei_class} is neither 32-bit (1) nor 64-bit (2)`);
   const bits = ident.ei_class === 2 ? 64 : 32;
-  const h = bits === 64 ? elf64Ehdr.parse(bytes, 0) : elf32Ehdr.parse(bytes, 0);
+  const h = bits === 64 ? elf64Header.parse(bytes, 0) : elf32Header.parse(bytes, 0);
   const shoff = Number(h.e_shoff);
   const shdrSize = bits === 64 ? 64 : 40;
   if (h.e_shnum === 0 || shoff === 0) fail('ELF section headers', 0, 'the file has no section headers');

@@ -3,7 +3,8 @@
 import { gzipSync } from 'node:zlib';
 import { BtfBuilder } from '../btf/builder.js';
 import { EM_386, EM_X86_64 } from './elf.js';
-import { arm64ImageHeader, elf32Ehdr, elf32Shdr, elf64Ehdr, elf64Shdr, elfIdent, elfNoteHeader, x86SetupHeader, X86_SETUP_HEADER_OFFSET } from './structures.js';
+import { elf32Header, elf32Shdr, elf64Header, elf64Shdr, elfNoteHeader } from '../../../core/formats/elf.js';
+import { arm64ImageHeader, x86SetupHeader, X86_SETUP_HEADER_OFFSET } from './structures.js';
 
 /** A kernel-like BTF: list_head, task_struct (tasks, pid, tgid, comm, flags bit-field), cred, printk_info. */
 export function tinyKernelBtf(options: { pointerSize?: 4 | 8; taskSize?: number; commOffset?: number } = {}): Uint8Array {
@@ -69,12 +70,12 @@ export function elfFile(bits: 32 | 64, machine: number, sections: readonly ElfSe
   });
   const shoff = align(pos, 8);
   const out = new Uint8Array(shoff + (all.length + 1) * shentsize);
-  const ehdr = (bits === 64 ? elf64Ehdr : elf32Ehdr).build({
+  const ehdr = (bits === 64 ? elf64Header : elf32Header).build({
+    ei_class: bits === 64 ? 2 : 1, ei_data: 1, ei_version: 1,
     e_type: 2, e_machine: machine, e_version: 1, e_entry: bits === 64 ? 0n : 0, e_phoff: bits === 64 ? 0n : 0, e_shoff: bits === 64 ? BigInt(shoff) : shoff,
     e_flags: 0, e_ehsize: ehsize, e_phentsize: 0, e_phnum: 0, e_shentsize: shentsize, e_shnum: all.length + 1, e_shstrndx: all.length,
   } as never);
   out.set(ehdr, 0);
-  out.set(elfIdent.build({ ei_class: bits === 64 ? 2 : 1, ei_data: 1, ei_version: 1 }), 0);
   all.forEach((s, i) => {
     out.set(s.data, placed[i]);
     const fields = { sh_name: nameOff[i + 1], sh_type: s.type ?? 1, sh_flags: 0, sh_addr: s.addr ?? 0n, sh_offset: placed[i], sh_size: s.data.length, sh_link: 0, sh_info: 0, sh_addralign: 1, sh_entsize: 0 };

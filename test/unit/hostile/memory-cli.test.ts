@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../core/cli/program.js';
-import { elf64Header, elf64Phdr, limeHeader } from '../../../plugins/memory-containers/structures.js';
+import { elf64Header, elf64Phdr } from '../../../core/formats/elf.js';
+import { limeHeader } from '../../../plugins/memory-containers/structures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hostile-mem-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -10,11 +10,9 @@ import { Introspector } from '../../../core/pipeline/introspector.js';
 import { openMemoryImage } from '../../../core/memory/open.js';
 import { BytesSource } from '../../../core/source/derived-sources.js';
 import { memoryContainersPlugin } from '../../../plugins/memory-containers/index.js';
+import { elf64Header, elf64Phdr, elf64Shdr } from '../../../core/formats/elf.js';
 import {
   diskDumpHeader,
-  elf64Header,
-  elf64Phdr,
-  elf64Shdr,
   kdumpPageDesc,
   kdumpSubHeader,
   limeHeader,
@@ -85,7 +83,7 @@ function elfCore(spec: ElfSpec): Uint8Array {
     e_phoff: BigInt(phoff), e_shoff: spec.xnum ? BigInt(shoff) : 0n, e_flags: 0, e_ehsize: 64, e_phentsize: 56,
     e_phnum: spec.xnum ? 0xffff : phnum, e_shentsize: 64, e_shnum: spec.xnum ? 1 : 0, e_shstrndx: 0,
   });
-  const sections = spec.xnum ? [elf64Shdr.build({ sh_name: 0, sh_type: 0, sh_flags: 0n, sh_addr: 0n, sh_offset: 0n, sh_size: 0n, sh_link: 0, sh_info: phnum }), new Uint8Array(16)] : [];
+  const sections = spec.xnum ? [elf64Shdr.build({ sh_name: 0, sh_type: 0, sh_flags: 0n, sh_addr: 0n, sh_offset: 0n, sh_size: 0n, sh_link: 0, sh_info: phnum, sh_addralign: 0n, sh_entsize: 0n })] : [];
   return concat([header, ...phdrs, ...sections, spec.notes, ...datas]);
 }
 
