@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConfigSyntaxError,
+  MAX_CONFIG_NODES,
   MAX_SECTION_DEPTH,
   childSections,
   findSection,
@@ -154,6 +155,16 @@ describe('LVM2 metadata grammar', () => {
     const ok = 'a { '.repeat(MAX_SECTION_DEPTH) + '}'.repeat(MAX_SECTION_DEPTH);
     expect(() => parseConfigText(ok)).not.toThrow();
   });
+
+  it('refuses more sections and values than the bound (a 64 MiB text would otherwise cost gigabytes of heap)', () => {
+    // The key counts as one node, the list's values one each.
+    const list = (n: number) => `a = [${'1,'.repeat(n - 1)}1]`;
+    expect(() => parseConfigText(list(MAX_CONFIG_NODES - 1))).not.toThrow();
+    const error = syntaxError(list(MAX_CONFIG_NODES));
+    expect(error.reason).toBe(`more than ${MAX_CONFIG_NODES} sections and values`);
+    expect(error.at.index).toBe('a = ['.length + 2 * (MAX_CONFIG_NODES - 1));
+    expect(syntaxError('k = 1\n'.repeat(MAX_CONFIG_NODES / 2 + 1)).reason).toContain('sections and values');
+  }, 60_000);
 
   it('decodes strings of metadata bytes as UTF-8 and ends at a NUL byte', () => {
     const bytes = new Uint8Array([...Buffer.from('host = "caf\u00e9"\n', 'utf8'), 0, ...Buffer.from('{{{', 'latin1')]);

@@ -62,6 +62,13 @@ export class ConfigSyntaxError extends Error {
 /** Sections nested deeper than this are refused (LVM metadata uses 5 levels). */
 export const MAX_SECTION_DEPTH = 32;
 
+/**
+ * Sections, assignments and values in one text: beyond this the text is refused (issue 9). Each
+ * node costs ~100 bytes of heap, so the 64 MiB text bound alone would allow gigabytes; a VG of
+ * 10,000 LVs needs about 300,000 nodes.
+ */
+export const MAX_CONFIG_NODES = 1 << 20;
+
 type TokenType =
   | 'section_b'
   | 'section_e'
@@ -254,6 +261,7 @@ function parseInteger(token: string, at: Position): number {
 
 class Parser {
   private readonly tokens: Tokenizer;
+  private nodes = 0;
 
   constructor(private readonly text: string, private readonly decodeString: (raw: string) => string) {
     this.tokens = new Tokenizer(text);
@@ -290,8 +298,13 @@ class Parser {
     return root;
   }
 
+  private count(at: Position): void {
+    if (++this.nodes > MAX_CONFIG_NODES) throw new ConfigSyntaxError(`more than ${MAX_CONFIG_NODES} sections and values`, at);
+  }
+
   private section(depth: number): ConfigEntry {
     const keyToken = this.t();
+    this.count(keyToken.at);
     let key: string;
     if (keyToken.type === 'string_escaped') {
       key = this.decodeString(unescapeDoubleQuotes(this.tokenText(keyToken).slice(1, -1)));
@@ -336,6 +349,7 @@ class Parser {
 
   private scalar(): ConfigScalar {
     const token = this.t();
+    this.count(token.at);
     const raw = this.tokenText(token);
     switch (token.type) {
       case 'int': {
