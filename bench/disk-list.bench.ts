@@ -132,7 +132,7 @@ function makeWithTools(dir: string, size: number): string {
 }
 
 /** The same layout without tools: GPT from our builder, PV label and metadata from the lvm2 test builders. */
-function makeWithBuilders(dir: string, size: number): string {
+export function makeWithBuilders(dir: string, size: number): string {
   const path = join(dir, `gpt-lvm-${size / GiB}G.raw`);
   const sectors = size / 512;
   const partFirst = 2048 + (100 * MiB) / 512;
