@@ -1,6 +1,6 @@
 /**
  * `introspect df` on every good corpus disk image (issue 5): whole-process time of
- * `node dist/core/cli/main.js --stats df -a IMG...` (spawned, median of 7 runs; wall and CPU time),
+ * `node dist/bin/introspect.js --stats df -a IMG...` (spawned, median of 7 runs; wall and CPU time),
  * bytes read, and whether the text equals virt-df's recorded output. lvm-disk1 + lvm-disk2 are one
  * guest. The in-process column runs the same command through runCli, warm, in this process: the
  * reading work without node's start-up and module loading.
@@ -22,7 +22,7 @@ import { fmtS, timed } from './spawn.js';
 import { median, printTable } from './table.js';
 
 const ROUNDS = 7;
-const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../core/cli/main.js');
+const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../bin/introspect.js');
 
 interface CorpusEntry {
   key: string;

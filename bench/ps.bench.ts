@@ -1,6 +1,6 @@
 /**
  * `introspect ps --profile auto` (issue 7) on each corpus memory image: whole-process time of
- * `node dist/core/cli/main.js --profile auto --stats --json ps IMG` (spawned, median of 5), the same
+ * `node dist/bin/introspect.js --profile auto --stats --json ps IMG` (spawned, median of 5), the same
  * through runCli in this process (warm, median of 5), bytes read, and whether the processes (pid,
  * ppid, comm) equal the guest's own /proc listing in truth.json.
  *
@@ -21,7 +21,7 @@ import { fmtS, timed, type Run } from './spawn.js';
 import { median, printTable } from './table.js';
 
 const ROUNDS = 5;
-const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../core/cli/main.js');
+const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../bin/introspect.js');
 
 interface TruthProcess {
   pid: number;

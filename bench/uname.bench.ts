@@ -1,6 +1,6 @@
 /**
  * `introspect uname` (issue 6) on each corpus memory image: whole-process time of
- * `node dist/core/cli/main.js --profile auto --stats uname IMG` (spawned, median of 5), the same work
+ * `node dist/bin/introspect.js --profile auto --stats uname IMG` (spawned, median of 5), the same work
  * in-process (warm, median of 5), bytes read and reads, and how uname found the kernel.
  *
  * Then the scan throughput on a 4 GiB image: bullseye-amd64's mem.raw (256 MiB) at offset 0 of a
@@ -28,7 +28,7 @@ import { median, printTable } from './table.js';
 const ROUNDS = 5;
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
-const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../core/cli/main.js');
+const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../bin/introspect.js');
 const BIG_SOURCE = 'bullseye-amd64/mem.raw';
 
 interface Once {

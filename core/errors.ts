@@ -13,7 +13,20 @@ export interface ErrorLocation {
   reason: string;
 }
 
+/** Marks IntrospectErrors across copies of this module (see Symbol.hasInstance below). */
+const INTROSPECT_ERROR = Symbol.for('introspect.IntrospectError');
+
 export class IntrospectError extends Error implements ErrorLocation {
+  /**
+   * The `introspect` command is one bundled file, while a third-party plugin imports the package's
+   * modules: two copies of this class. Errors of either copy are IntrospectErrors to the other.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== IntrospectError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[INTROSPECT_ERROR] === true;
+  }
+
+  readonly [INTROSPECT_ERROR] = true;
   readonly file: string;
   readonly structure: string;
   readonly offset?: number | bigint;
