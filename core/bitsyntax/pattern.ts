@@ -20,10 +20,17 @@ export type MatcherFactory = (h: Helpers) => CompiledMatcher;
 
 const compileCache = new Map<string, MatcherFactory>();
 
+/**
+ * @internal for tests: how many matcher sources were generated and how many `new Function` calls
+ * were made, to check that defining a pattern compiles nothing.
+ */
+export const compileCounters = { sources: 0, functions: 0 };
+
 function compileSource(source: string): MatcherFactory {
   let factory = compileCache.get(source);
   if (!factory) {
     try {
+      compileCounters.functions++;
       // eslint-disable-next-line @typescript-eslint/no-implied-eval
       factory = new Function('H', source) as MatcherFactory;
     } catch (e) {
@@ -37,22 +44,64 @@ function compileSource(source: string): MatcherFactory {
   return factory;
 }
 
+/**
+ * Generated source and factory of one field list, made on first use and shared by the pattern and
+ * its `named()` copies. Patterns are defined at module level all over the code base and most are not
+ * used by a given command, so code generation and `new Function` wait until the first match.
+ */
+class Compilation {
+  private src: string | undefined;
+  private fac: MatcherFactory | undefined;
+  constructor(private readonly fields: readonly Field[], factory?: MatcherFactory, source?: string) {
+    this.src = source;
+    this.fac = factory;
+  }
+
+  get source(): string {
+    if (this.src === undefined) {
+      compileCounters.sources++;
+      this.src = generateSource(this.fields);
+    }
+    return this.src;
+  }
+
+  get factory(): MatcherFactory {
+    return (this.fac ??= compileSource(this.source));
+  }
+}
+
 /** A compiled bit pattern: match, parse (strict), build. */
 export class Pattern<R = { readonly [key: string]: FieldValue }, I = R> implements PatternLike<R, I>, FieldSource {
   readonly fields: readonly Field[];
-  /** JS source of the specialised matcher (the body of a function of `H`). */
-  readonly source: string;
-  private readonly compiled: CompiledMatcher;
-  private readonly factory: MatcherFactory;
-  private readonly flat: Field[];
+  /**
+   * The matcher; until the first match a stand-in that compiles the pattern, puts the real matcher
+   * here and forwards the call, so the hot path is the same field load and call as an eager compile.
+   */
+  private compiled: CompiledMatcher;
+  private readonly compilation: Compilation;
+  private flatFields: Field[] | undefined;
 
   /** @internal use bitmatch / definePattern / fromCompiled. */
-  constructor(readonly name: string, fields: readonly Field[], factory?: MatcherFactory, source?: string) {
+  constructor(name: string, fields: readonly Field[], factory?: MatcherFactory, source?: string);
+  /** @internal */
+  constructor(name: string, fields: readonly Field[], compilation: Compilation);
+  constructor(readonly name: string, fields: readonly Field[], factoryOrCompilation?: MatcherFactory | Compilation, source?: string) {
     this.fields = fields;
-    this.source = source ?? generateSource(fields);
-    this.factory = factory ?? compileSource(this.source);
-    this.compiled = this.factory(H);
-    this.flat = flattenFields(fields);
+    this.compilation = factoryOrCompilation instanceof Compilation ? factoryOrCompilation : new Compilation(fields, factoryOrCompilation, source);
+    const compile = (): CompiledMatcher => (this.compiled = this.compilation.factory(H));
+    this.compiled = {
+      m: (b, base, end, org) => compile().m(b, base, end, org),
+      e: () => compile().e(),
+    };
+  }
+
+  /** JS source of the specialised matcher (the body of a function of `H`); generated on first use. */
+  get source(): string {
+    return this.compilation.source;
+  }
+
+  private get flat(): Field[] {
+    return (this.flatFields ??= flattenFields(this.fields));
   }
 
   /** The record, or undefined when a constant or check fails or the input is too short. */
@@ -184,7 +233,7 @@ export class Pattern<R = { readonly [key: string]: FieldValue }, I = R> implemen
 
   /** The same pattern under another name (errors name it; definePattern registers it). */
   named(name: string): Pattern<R, I> {
-    return new Pattern<R, I>(name, this.fields, this.factory, this.source);
+    return new Pattern<R, I>(name, this.fields, this.compilation);
   }
 }
 
