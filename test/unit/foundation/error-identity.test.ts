@@ -13,7 +13,7 @@ describe('IntrospectError identity across module copies', () => {
     });
     expect(foreign instanceof IntrospectError).toBe(true);
     expect(new Error('plain') instanceof IntrospectError).toBe(false);
-    expect(null instanceof IntrospectError).toBe(false);
+    expect((null as unknown) instanceof IntrospectError).toBe(false);
   });
 
   it('subclasses keep ordinary instanceof', () => {
