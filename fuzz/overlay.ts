@@ -13,7 +13,10 @@ export class BoundExceeded extends Error {
 }
 
 export interface ReadLog {
-  reads: Array<[number, number]>;
+  /** [offset, length, phase] of every read. */
+  reads: Array<[number, number, number]>;
+  /** Set by the case runner: 0 while the container and kernel are located, 1 for kallsyms and BTF. */
+  phase: number;
 }
 
 export class OverlaySource implements Source {
@@ -49,7 +52,7 @@ export class OverlaySource implements Source {
       throw new BoundExceeded(this.exceeded);
     }
     this.bytesRead += length;
-    this.log?.reads.push([offset, length]);
+    this.log?.reads.push([offset, length, this.log.phase]);
     let bytes: Uint8Array;
     if (offset + length <= this.base.size) bytes = this.base.read(offset, length, structure);
     else {

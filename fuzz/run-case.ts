@@ -11,6 +11,9 @@ import { dfRow } from '../core/views/df-format.js';
 import { listDocument, renderListText } from '../core/views/list.js';
 import { formatNodes, inspectedNodes } from '../core/cli/commands/inspect.js';
 import { readUname } from '../plugins/linux-kernel/uname.js';
+import { locateKernel } from '../plugins/linux-kernel/locate.js';
+import { recoverKallsyms } from '../plugins/linux-kernel/kallsyms/index.js';
+import { findKernelBtf } from '../plugins/linux-kernel/btf/index.js';
 import type { Mutation } from './mutate.js';
 import { OverlaySource, type ReadLog } from './overlay.js';
 
@@ -22,11 +25,12 @@ export interface SeedImage {
 }
 
 export interface Seed {
-  /** Fuzz format label: mbr, gpt, lvm, ext, ntfs, qcow2, elf, kdump, lime, raw-mem. */
+  /** Fuzz format label: mbr, gpt, lvm, ext, ntfs, qcow2, elf, kdump, lime, raw-mem, kallsyms-btf. */
   format: string;
   /** Short name for reports: the base file(s). */
   name: string;
-  kind: 'disk' | 'memory';
+  /** disk: inspectGuest + df; memory: openMemory + uname; kernel: openMemory + locateKernel + kallsyms + BTF. */
+  kind: 'disk' | 'memory' | 'kernel';
   images: SeedImage[];
   /** How many of the images (from the first) are the guest's disks; the rest are reached through them (backing files). */
   guestDisks?: number;
@@ -91,7 +95,7 @@ export function runCase(seed: Seed, mutations: readonly Mutation[], options: Cas
   const overlays = seed.images.map((image, i) => new OverlaySource(image.path, image.open(), mutations, i, options.log?.[i], options.maxRead));
   let outcome: Outcome;
   try {
-    outcome = seed.kind === 'disk' ? runDisk(seed, overlays) : runMemory(seed, overlays[0]);
+    outcome = seed.kind === 'disk' ? runDisk(seed, overlays) : seed.kind === 'memory' ? runMemory(seed, overlays[0]) : runKernel(seed, overlays[0], options.log?.[0]);
   } catch (error) {
     outcome = describe(error);
   }
@@ -130,4 +134,23 @@ function runMemory(seed: Seed, file: OverlaySource): Outcome {
   const report = readUname(memory);
   void report.uname.release;
   return { kind: 'ok' };
+}
+
+/** The kernel's own tables: kallsyms (VMCOREINFO, else a scan of the image) and the BTF it carries. */
+function runKernel(seed: Seed, file: OverlaySource, log: ReadLog | undefined): Outcome {
+  const introspector = new Introspector({}).use(...builtinPlugins());
+  const memory = introspector.hooks.openMemory.call({ path: seed.images[0].path, source: file });
+  if (!memory) return { kind: 'error', message: 'no memory container recognised' };
+  const kernel = locateKernel(memory);
+  if (log) log.phase = 1;
+  const kallsyms = recoverKallsyms(kernel);
+  void kallsyms.table;
+  let first: Outcome = { kind: 'ok' };
+  try {
+    findKernelBtf(kernel, kallsyms.table);
+  } catch (error) {
+    // Kernels built without BTF are not an error of the image; a damaged one is (expected) either way.
+    first = describe(error);
+  }
+  return first;
 }

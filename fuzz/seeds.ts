@@ -12,6 +12,8 @@ import type { ReadLog } from './overlay.js';
 
 /** Reads at most this long are metadata (headers, tables, records); longer ones are bulk data or scans. */
 export const METADATA_READ_LIMIT = 64 * 1024;
+/** For kallsyms and BTF: their tables and the BTF blob. */
+export const KERNEL_READ_LIMIT = 16 * 1024 * 1024;
 
 const files = new Map<string, Source>();
 
@@ -57,6 +59,7 @@ export function corpusSeeds(cache: string): Seed[] {
     images: names.map((n) => fileImage(join(cache, 'disk', n))),
   });
   const mem = (format: string, rel: string): Seed => ({ format, name: rel, kind: 'memory', images: [fileImage(join(cache, 'mem', rel))] });
+  const kernel = (rel: string): Seed => ({ format: 'kallsyms-btf', name: `${rel} kernel tables`, kind: 'kernel', images: [fileImage(join(cache, 'mem', rel))] });
   const seeds: Seed[] = [
     disk('mbr', 'mbr-mixed.img'),
     disk('mbr', 'mbr-ext3.img'),
@@ -79,6 +82,10 @@ export function corpusSeeds(cache: string): Seed[] {
     mem('kdump', 'bookworm-arm64/mem.kdump'),
     mem('raw-mem', 'bullseye-amd64/mem.raw'),
     mem('raw-mem', 'bookworm-i386/mem.raw'),
+    kernel('bookworm-amd64/mem.elf'),
+    kernel('bookworm-arm64/mem.kdump'),
+    kernel('bullseye-amd64/mem.raw'),
+    kernel('bookworm-i386/mem.raw'),
     {
       format: 'lime',
       name: 'bullseye-amd64/mem.raw as LiME',
@@ -94,11 +101,14 @@ export { bytesImage };
 
 /** Metadata regions of a seed: the small reads the pipeline makes on the unmutated images. */
 export function regions(seed: Seed): Region[] {
-  const logs: ReadLog[] = seed.images.map(() => ({ reads: [] }));
+  const logs: ReadLog[] = seed.images.map(() => ({ reads: [], phase: 0 }));
   runCase(seed, [], { log: logs });
   const out: Region[] = [];
+  // Kernel seeds aim at the kallsyms and BTF reads (the locating reads are the memory seeds' part);
+  // the BTF blob is one read of a few MiB.
+  const wanted = seed.kind === 'kernel' ? ([, length, phase]: [number, number, number]) => phase === 1 && length <= KERNEL_READ_LIMIT : ([, length]: [number, number, number]) => length <= METADATA_READ_LIMIT;
   logs.forEach((log, image) => {
-    const reads = log.reads.filter(([, length]) => length > 0 && length <= METADATA_READ_LIMIT).sort((a, b) => a[0] - b[0]);
+    const reads = log.reads.filter((r) => r[1] > 0 && wanted(r)).sort((a, b) => a[0] - b[0]);
     let current: Region | undefined;
     for (const [start, length] of reads) {
       if (current && start <= current.start + current.length) {
