@@ -122,7 +122,7 @@ function backupSuperBlockHint(source: Source): ExtDetection['problem'] {
     if (!backupUuid.every((b, i) => b === primaryUuid[i])) continue;
     const magic = primary[0x38] | (primary[0x39] << 8);
     return {
-      level: 'warning',
+      level: 'error',
       error: new IntrospectError({
         file: source.name,
         structure: 'ext superblock s_magic',

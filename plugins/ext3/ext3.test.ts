@@ -229,7 +229,7 @@ describe('ext detection (blkid ext.c)', () => {
     expect(() => extStatfs(source(bytes))).toThrow(/bad magic/);
   });
 
-  it('bad magic with an intact backup superblock: not detected, with a warning naming the backup', () => {
+  it('bad magic with an intact backup superblock: not detected, an error naming the bad magic and the backup', () => {
     const spec: ExtImageSpec = { ...ext4OneK, blocksCount: 1 + 2 * 8192, blocksPerGroup: 8192, inodesPerGroup: 1024, free: [{ blocks: 1, inodes: 1 }, { blocks: 1, inodes: 1 }] };
     const bytes = buildExt(spec);
     const backup = bytes.slice(SUPERBLOCK_OFFSET, SUPERBLOCK_OFFSET + 1024);
@@ -239,7 +239,7 @@ describe('ext detection (blkid ext.c)', () => {
     bytes[SUPERBLOCK_OFFSET + 0x39] = 0;
     const result = detectExt(source(bytes));
     expect(result.content).toBeUndefined();
-    expect(result.problem?.level).toBe('warning');
+    expect(result.problem?.level).toBe('error');
     expect(result.problem?.error.reason).toMatch(/bad magic 0x0000.*backup superblock .* block 8193/);
   });
 

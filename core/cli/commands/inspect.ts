@@ -61,34 +61,18 @@ export function register(program: Command, context: () => CommandContext): void 
 async function run(ctx: CommandContext, images: string[], format: string | undefined): Promise<void> {
   const introspector = await ctx.introspector();
   const guest = introspector.inspectGuest(images.map((path) => ({ path: resolve(ctx.cwd, path), format })));
-  const nodes = inspectedNodes(guest);
   // Memory images (issue 7): a disk nothing recognised may be guest RAM with a Linux kernel in it.
   const memoryImages: StorageNode[] = [];
   for (const d of guest.disks.filter((d) => unrecognised(guest, d))) if (await reportMemoryImage(ctx, introspector, d.source, format)) memoryImages.push(d);
   if (memoryImages.length > 0 && memoryImages.length === guest.disks.length) return;
-  const unknownDisks = guest.disks.filter((d) => unrecognised(guest, d) && !memoryImages.includes(d));
+  const unknownDisks = new Set(guest.disks.filter((d) => unrecognised(guest, d) && !memoryImages.includes(d)));
   const hasErrors = guest.diagnostics.some((d) => d.level === 'error');
-
   for (const d of guest.diagnostics) ctx.io.stderr(`introspect: ${d.level}: ${d.device ? `${d.device}: ` : ''}${d.error.message}\n`);
-  const unknownErrors = unknownDisks.map((disk) => {
-    const container = memoryContainer(introspector, disk);
-    // A plugin that already said what is wrong with the disk (bad magic...) makes the memory hint noise.
-    const diagnosed = guest.diagnostics.some((d) => d.device === disk.device);
-    const reason = container
-      ? `memory image (${container} container): no Linux kernel found in it`
-      : diagnosed
-        ? 'no disk structure recognised'
-        : 'no disk structure recognised, and no Linux kernel found in it as a memory image';
-    return new IntrospectError({ file: disk.source.name, structure: 'image', reason });
-  });
-  for (const error of unknownErrors) ctx.io.stderr(`introspect: ${error.message}\n`);
-  if (guest.disks.length > 0 && unknownDisks.length === guest.disks.length && !hasErrors) {
-    // Nothing to show: one line per image on stderr (above), the error object for --json.
-    if (ctx.globals.json) ctx.io.stdout(JSON.stringify({ error: unknownErrors[0].toJSON() }) + '\n');
-    ctx.exitCode = 1;
-    return;
-  }
-
+  // A disk nothing recognises (blank, or content no plugin knows) is listed as unknown, as
+  // virt-filesystems lists it: that is a finding about the guest, not an error of the tool.
+  const nodes = inspectedNodes(guest)
+    .filter((n) => !memoryImages.some((m) => m.device === n.device))
+    .map((n) => (unknownDisks.has(guest.nodes.find((g) => g.device === n.device)!) && !n.note ? { ...n, note: unknownNote(introspector, guest, n.device) } : n));
   if (ctx.globals.json) {
     const diagnostics = guest.diagnostics.map((d) => ({ level: d.level, device: d.device, error: d.error.toJSON() }));
     ctx.io.stdout(
@@ -97,7 +81,14 @@ async function run(ctx: CommandContext, images: string[], format: string | undef
   } else {
     ctx.io.stdout(formatNodes(nodes));
   }
-  if (hasErrors || unknownDisks.length > 0) ctx.exitCode = 1;
+  if (hasErrors) ctx.exitCode = 1;
+}
+
+/** What to say of a disk nothing recognised. */
+function unknownNote(introspector: Introspector, guest: Guest, device: string): string {
+  const disk = guest.disks.find((d) => d.device === device);
+  const container = disk ? memoryContainer(introspector, disk) : undefined;
+  return container ? `memory image (${container} container) with no Linux kernel found` : 'no partition table, filesystem or Linux kernel recognised';
 }
 
 /** The memory container format a memory plugin recognises in the disk's file (raw, the catch-all, is not news). */

@@ -150,27 +150,28 @@ describe('CLI: default command (inspect)', () => {
     expect(again.err).toBe(io.err);
   });
 
-  it('an image nothing recognises, disk or memory: one line naming the file, exit 1', async () => {
+  it('an image nothing recognises, disk or memory: listed as an unknown disk with a note, exit 0 (a blank disk is no error)', async () => {
     const dir = project();
     fixtureImage(dir, 'mem.raw', 'NOTHING!');
     const io = collect();
-    expect(await runCli(['mem.raw'], io, { cwd: dir })).toBe(1);
-    expect(io.err).toBe(`introspect: ${join(dir, 'mem.raw')}: image: no disk structure recognised, and no Linux kernel found in it as a memory image\n`);
-    expect(io.out).toBe('');
+    expect(await runCli(['mem.raw'], io, { cwd: dir })).toBe(0);
+    expect(io.err).toBe('');
+    expect(io.out).toMatch(/^\/dev\/sda +unknown +65536 +no partition table, filesystem or Linux kernel recognised$/m);
     const json = collect();
-    expect(await runCli(['--json', 'mem.raw'], json, { cwd: dir })).toBe(1);
-    expect(JSON.parse(json.out).error).toMatchObject({ file: join(dir, 'mem.raw'), structure: 'image' });
+    expect(await runCli(['--json', 'mem.raw'], json, { cwd: dir })).toBe(0);
+    const doc = JSON.parse(json.out) as { nodes: Array<{ device: string; type: string; note?: string }>; diagnostics: unknown[] };
+    expect(doc.nodes).toEqual([expect.objectContaining({ device: '/dev/sda', type: 'unknown', note: 'no partition table, filesystem or Linux kernel recognised' })]);
+    expect(doc.diagnostics).toEqual([]);
   });
 
-  it('one recognised and one unrecognised image: prints what it found, exit 1', async () => {
+  it('one recognised and one unrecognised image: prints both, the unknown one with a note, exit 0', async () => {
     const dir = project({ '.introspectrc.json': magicConfig });
     fixtureImage(dir, 'a.img');
     fixtureImage(dir, 'b.img', 'NOTHING!');
     const io = collect();
-    expect(await runCli(['a.img', 'b.img'], io, { cwd: dir })).toBe(1);
+    expect(await runCli(['a.img', 'b.img'], io, { cwd: dir })).toBe(0);
     expect(io.out).toContain('/dev/sda  fixture');
-    expect(io.out).toContain('/dev/sdb  unknown');
-    expect(io.err).toContain(`${join(dir, 'b.img')}: image: no disk structure recognised`);
+    expect(io.out).toMatch(/^\/dev\/sdb +unknown .*no partition table, filesystem or Linux kernel recognised$/m);
   });
 
   it('a missing image is an error diagnostic naming the file, exit 1', async () => {
@@ -262,7 +263,7 @@ describe('CLI: profile resolution through the command context', () => {
 });
 
 describe('CLI: default command and diagnostics', () => {
-  it('an unrecognised disk a plugin already diagnosed gets no memory-image hint', async () => {
+  it('an unrecognised disk a plugin diagnosed: its warning on stderr, the disk listed as unknown, exit 0', async () => {
     const dir = project({
       '.introspectrc.json': { plugins: ['./warn.mjs'] },
       'warn.mjs': `export default {
@@ -276,7 +277,8 @@ describe('CLI: default command and diagnostics', () => {
     });
     fixtureImage(dir, 'bad.img', 'NOTHING!');
     const io = collect();
-    expect(await runCli(['bad.img'], io, { cwd: dir })).toBe(1);
-    expect(io.err).toBe(`introspect: warning: /dev/sda: img: superblock: bad magic\nintrospect: ${join(dir, 'bad.img')}: image: no disk structure recognised\n`);
+    expect(await runCli(['bad.img'], io, { cwd: dir })).toBe(0);
+    expect(io.err).toBe('introspect: warning: /dev/sda: img: superblock: bad magic\n');
+    expect(io.out).toMatch(/^\/dev\/sda +unknown /m);
   });
 });
