@@ -10,7 +10,7 @@ import { aarch64Layout, archOf, DEFAULT_PHYSICAL_START, i386Layout, START_KERNEL
 import { PagedVirtualMemory } from './paging/paged-memory.js';
 import { x86_64Scheme } from './paging/scheme.js';
 import { utsnameCandidates, type UtsCandidate } from './utsname.js';
-import { bytesOf, readUpTo, scanPhysical } from './scan.js';
+import { bytesOf, readUpTo, scanLimitNote, scanPhysical } from './scan.js';
 import { parseVmcoreinfo, noteTextAt, MAX_VMCOREINFO_BYTES } from './vmcoreinfo.js';
 
 export interface LocateOptions {
@@ -71,7 +71,7 @@ export function locateKernel(memory: PhysicalMemory, options: LocateOptions = {}
   throw new IntrospectError({
     file: memory.name,
     structure: 'Linux kernel',
-    reason: `kernel not found: ${lines.length ? lines.slice(-4).join('; ') : 'nothing recognisable'}`,
+    reason: `kernel not found: ${lines.length ? lines.slice(-4).join('; ') : 'nothing recognisable'}${scanLimitNote(memory)}`,
   });
 }
 

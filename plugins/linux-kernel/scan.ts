@@ -16,18 +16,44 @@ export interface ScanWindow {
 /** Big enough for throughput, small enough that an early stop reads little past the hit. */
 const CHUNK = 2 << 20;
 
+/**
+ * Scans look at most this far above the lowest RAM address. The kernel image (with linux_banner and
+ * init_uts_ns) is loaded low: i386 below 896 MiB (KERNEL_IMAGE_SIZE 512 MiB), x86_64 at 16 MiB without
+ * physical KASLR and by the boot loader below 4 GiB. A hostile sparse file of 1 PiB apparent size
+ * thus costs one bounded pass, not a read of its whole size. Known miss: x86_64/arm64 physical KASLR
+ * on a guest with more RAM than this may place the kernel (or the VMCOREINFO page) higher.
+ */
+export const MAX_SCAN_SPAN = 4 * 2 ** 30;
+
+/** Highest physical address (exclusive) a scan of `memory` reaches. */
+export function scanLimit(memory: PhysicalMemory): number {
+  const low = memory.ranges.length ? Math.min(...memory.ranges.map((r) => r.start)) : 0;
+  return low + MAX_SCAN_SPAN;
+}
+
+/** ' (only the first 4 GiB of physical memory, from 0x..., are scanned)' when RAM reaches further; else ''. */
+export function scanLimitNote(memory: PhysicalMemory): string {
+  const limit = scanLimit(memory);
+  if (!memory.ranges.some((r) => r.end > limit)) return '';
+  return ` (scans cover only the first ${MAX_SCAN_SPAN / 2 ** 30} GiB of physical memory, up to 0x${limit.toString(16)}; RAM in the image reaches 0x${Math.max(...memory.ranges.map((r) => r.end)).toString(16)})`;
+}
+
 /** Latin-1 string -> bytes. */
 export function bytesOf(text: string): Buffer {
   return Buffer.from(text, 'latin1');
 }
 
 /**
- * Every match of any pattern within the present ranges of `memory` (optionally clipped to `windows`),
- * in increasing address order. A generator: callers stop reading as soon as they have what they need.
+ * Every match of any pattern within the present ranges of `memory` below `scanLimit(memory)`,
+ * or within `windows` when given, in increasing address order. A generator: callers stop reading as soon as they have what they need.
  */
 export function* scanPhysical(memory: PhysicalMemory, patterns: readonly Buffer[], windows?: readonly ScanWindow[]): Generator<ScanHit> {
   const overlap = Math.max(...patterns.map((p) => p.length)) - 1;
-  for (const range of memory.ranges) {
+  // Windows (the kernel image, once located) are bounded already and may lie anywhere.
+  const limit = windows ? Infinity : scanLimit(memory);
+  for (const present of memory.ranges) {
+    const range = { start: present.start, end: Math.min(present.end, limit) };
+    if (range.end <= range.start) continue;
     const pieces = windows
       ? windows.map((w) => ({ start: Math.max(w.start, range.start), end: Math.min(w.end, range.end) })).filter((w) => w.end > w.start)
       : [range];

@@ -1,10 +1,17 @@
 // What `introspect uname` reports: init_uts_ns.name and linux_banner of the running kernel.
 import { IntrospectError } from '../../core/errors.js';
 import type { PhysicalMemory } from '../../core/memory/types.js';
-import { bannerCandidates, type BannerCandidate } from './banner.js';
+import { BANNER_PREFIX, parseBanner, type BannerCandidate } from './banner.js';
 import type { KernelContext, KernelSearch } from '../../core/memory/kernel.js';
 import { locateKernel, type LocateOptions } from './locate.js';
-import { utsnameCandidates, type UtsCandidate, type UtsName } from './utsname.js';
+import { bytesOf, readUpTo, scanLimitNote, scanPhysical } from './scan.js';
+import { NEW_UTS_LEN, parseUtsname, UTSNAME_SIZE, type UtsCandidate, type UtsName } from './utsname.js';
+
+/** Longest banner parsed (as banner.ts). */
+const MAX_BANNER = 1024;
+/** Candidates kept by the scan: real RAM holds a handful; a hostile image could repeat them. */
+const MAX_BANNER_CANDIDATES = 4096;
+const MAX_UTS_CANDIDATES = 4096;
 
 export interface UnameResult extends UtsName {
   banner: string;
@@ -37,7 +44,7 @@ export function readUname(memory: PhysicalMemory, options: ReadUnameOptions = {}
     const found = unameByScan(memory);
     if (!found) {
       throw new IntrospectError(
-        { file: error.file, structure: error.structure, offset: error.offset, reason: `${error.reason}; and no utsname in RAM matches a linux_banner` },
+        { file: error.file, structure: error.structure, offset: error.offset, reason: `${error.reason}; and no utsname in RAM matches a linux_banner${error.reason.includes(scanLimitNote(memory)) ? '' : scanLimitNote(memory)}` },
         { cause: error },
       );
     }
@@ -55,10 +62,21 @@ export function readUname(memory: PhysicalMemory, options: ReadUnameOptions = {}
  * uname(2) copies in user memory lie elsewhere).
  */
 export function unameByScan(memory: PhysicalMemory): { uts: UtsCandidate; banner: BannerCandidate } | undefined {
-  const banners = [...bannerCandidates(memory)];
-  if (banners.length === 0) return undefined;
+  // One bounded pass for both patterns (the pass, not the pairing, is what costs on a big image).
+  const banners: BannerCandidate[] = [];
+  const utsnames: UtsCandidate[] = [];
+  const patterns = [bytesOf(BANNER_PREFIX), Buffer.concat([bytesOf('Linux'), Buffer.alloc(NEW_UTS_LEN - 5)])];
+  for (const hit of scanPhysical(memory, patterns)) {
+    if (hit.pattern === 0 && banners.length < MAX_BANNER_CANDIDATES) {
+      const banner = parseBanner(readUpTo(memory, hit.address, MAX_BANNER), hit.address);
+      if (banner) banners.push(banner);
+    } else if (hit.pattern === 1 && utsnames.length < MAX_UTS_CANDIDATES && memory.isPresent(hit.address, UTSNAME_SIZE)) {
+      const u = parseUtsname(memory.read(hit.address, UTSNAME_SIZE, 'utsname'));
+      if (u && u.nodename.length > 0) utsnames.push({ ...u, physical: hit.address });
+    }
+  }
   let best: { uts: UtsCandidate; banner: BannerCandidate; score: number } | undefined;
-  for (const uts of utsnameCandidates(memory)) {
+  for (const uts of utsnames) {
     for (const banner of banners) {
       if (banner.release !== uts.release || banner.version !== uts.version) continue;
       const numbered = /^#\d/.test(uts.version) ? 0 : 1;

@@ -9,6 +9,16 @@ import { makedumpfileDataHeader, makedumpfileHeader } from './structures.js';
 export const FLAT_HEADER_SIZE = 4096;
 /** A dump has a few records per MiB of pages; 16M records would be a 64 TiB guest. */
 const MAX_RECORDS = 1 << 24;
+/**
+ * A record must rebuild a file of at most this size: the normal-form file holds the pages of at most
+ * 2^52 bytes of physical memory (x86_64/arm64 MAX_PHYSMEM_BITS = 52) plus its metadata.
+ */
+const MAX_REBUILT_END = 2 ** 52;
+/**
+ * makedumpfile and qemu never write empty records (write_buffer is called with size > 0); a few are
+ * tolerated, a run of them is a walk that has left the records (e.g. into zeros).
+ */
+const MAX_EMPTY_RUN = 64;
 /** Overlapping records are replayed in O(n^2); refuse beyond this. */
 const MAX_OVERLAP_REPLAY = 1 << 14;
 
@@ -38,21 +48,36 @@ export class FlattenedSource implements Source {
     }
     const records: Piece[] = [];
     let pos = FLAT_HEADER_SIZE;
-    for (;;) {
+    let emptyRun = 0;
+    let lastData = { index: -1, pos: 0, size: 0 };
+    for (let index = 0; ; index++) {
+      const structure = `makedumpfile flat record ${index}`;
       if (pos + 16 > file.size) {
-        throw new IntrospectError({ file: file.name, structure: 'makedumpfile flat record', offset: pos, reason: 'file ends before the end marker (truncated dump?)' });
+        throw new IntrospectError({ file: file.name, structure, offset: pos, reason: 'file ends before the end marker (truncated dump?)' });
       }
-      const r = makedumpfileDataHeader.parse(file.read(pos, 16, 'makedumpfile flat record'));
+      // Every record counts, empty ones too: the walk advances at least 16 bytes per record.
+      if (index >= MAX_RECORDS) {
+        throw new IntrospectError({ file: file.name, structure, offset: pos, reason: `more than ${MAX_RECORDS} records` });
+      }
+      const r = makedumpfileDataHeader.parse(file.read(pos, 16, structure));
       if (r.offset === -1n && r.buf_size === -1n) break;
       const start = Number(r.offset);
       const size = Number(r.buf_size);
       if (!Number.isSafeInteger(start) || !Number.isSafeInteger(size) || start < 0 || size < 0 || pos + 16 + size > file.size) {
-        throw new IntrospectError({ file: file.name, structure: `makedumpfile flat record ${records.length}`, offset: pos, reason: `bad record (offset ${r.offset}, size ${r.buf_size}) for a ${file.size}-byte file` });
+        throw new IntrospectError({ file: file.name, structure, offset: pos, reason: `bad record (offset ${r.offset}, size ${r.buf_size}) for a ${file.size}-byte file` });
       }
-      if (records.length >= MAX_RECORDS) {
-        throw new IntrospectError({ file: file.name, structure: 'makedumpfile flat record', offset: pos, reason: `more than ${MAX_RECORDS} records` });
+      if (start + size > MAX_REBUILT_END) {
+        throw new IntrospectError({ file: file.name, structure, offset: pos, reason: `implausible record (offset ${r.offset}, size ${r.buf_size}): ends beyond 2^52, the largest physical address space` });
       }
-      if (size > 0) records.push({ start, end: start + size, fileOffset: pos + 16 });
+      if (size === 0) {
+        if (++emptyRun > MAX_EMPTY_RUN) {
+          throw new IntrospectError({ file: file.name, structure, offset: pos, reason: `${emptyRun} empty records in a row from file offset ${pos - 16 * (emptyRun - 1)}: the walk has left the records${lastData.index >= 0 ? ` (record ${lastData.index} at file offset ${lastData.pos} claims ${lastData.size} bytes: a corrupted size?)` : ''}` });
+        }
+      } else {
+        emptyRun = 0;
+        lastData = { index, pos, size };
+        records.push({ start, end: start + size, fileOffset: pos + 16 });
+      }
       pos += 16 + size;
     }
     this.pieces = layPieces(records);

@@ -26,8 +26,9 @@ const PAGE_CACHE_BYTES = 64 << 20;
 
 export function isKdump(file: Source): boolean {
   if (isFlattened(file)) return true;
-  if (file.size < 512) return false;
+  if (file.size < 8) return false;
   const sig = file.read(0, 8, 'kdump signature');
+  // A short file with the signature is a damaged kdump (openKdump reports it), not raw memory.
   return String.fromCharCode(...sig) === 'KDUMP   ';
 }
 
@@ -67,6 +68,9 @@ export class KdumpPhysicalMemory implements PhysicalMemory {
 
   constructor(private readonly file: Source, readonly format: string) {
     this.name = file.name;
+    if (file.size < 512) {
+      throw new IntrospectError({ file: file.name, structure: 'kdump disk_dump_header', offset: 0, reason: `"KDUMP   " signature but the file is ${file.size} bytes, shorter than the 512-byte header block (truncated or damaged kdump header)` });
+    }
     const h = diskDumpHeader.parse(file.read(0, 464, 'kdump disk_dump_header'));
     const bs = h.block_size;
     if (bs < 512 || bs > 1 << 20 || (bs & (bs - 1)) !== 0) {
