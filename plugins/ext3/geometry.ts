@@ -18,6 +18,8 @@ import { revisionConstants } from './revision-profiles.js';
 const EXT4_MAX_BLOCK_LOG_SIZE = 16;
 const EXT4_MIN_DESC_SIZE_64BIT = 64;
 const EXT4_MAX_DESC_SIZE = 1024;
+/** Largest group descriptor table statfs reads (see extGeometry). */
+export const MAX_DESCRIPTOR_TABLE_BYTES = 2 ** 30;
 
 export interface ExtGeometry {
   blockSize: number;
@@ -91,6 +93,10 @@ export function extGeometry(sb: ExtSuperBlock, source: Source): ExtGeometry {
     throw superBlockError(source, 's_inodes_count', `inode count ${sb.s_inodes_count} is not ${groupCount} groups x ${inodesPerGroup} inodes per group`, 1024);
   }
   const descPerBlock = blockSize / descSize;
+  // ext4_check_geometry(): "groups count too large".
+  if (groupCount > 2 ** 32 - descPerBlock) {
+    throw superBlockError(source, 's_blocks_count', `${groupCount} block groups is more than ext4 allows (2^32 - ${descPerBlock})`, 1024 + 0x04);
+  }
   const gdbCount = Math.ceil(groupCount / descPerBlock);
   const metaBg = hasFeature(sb.s_feature_incompat, INCOMPAT_META_BG);
   if (metaBg && sb.s_first_meta_bg > gdbCount) {
@@ -98,6 +104,30 @@ export function extGeometry(sb: ExtSuperBlock, source: Source): ExtGeometry {
   }
   if (sb.s_reserved_gdt_blocks > blockSize / 4) {
     throw superBlockError(source, 's_reserved_gdt_blocks', `${sb.s_reserved_gdt_blocks} reserved GDT blocks is more than a block of pointers holds`, 1024 + 0xce);
+  }
+  // The primary descriptor table (and its reserve) follows the superblock in group 0; when group 1 holds a
+  // backup superblock the table must end before it, or the two would share blocks. mke2fs switches to
+  // meta_bg long before (e2fsprogs lib/ext2fs/initialize.c: at 3/4 of a group).
+  const primaryTableBlocks = (metaBg ? sb.s_first_meta_bg : gdbCount) + sb.s_reserved_gdt_blocks;
+  const logicalSbBlock = Math.floor(1024 / blockSize);
+  const group1Super = firstDataBlock + blocksPerGroup;
+  if (groupCount > 1 && groupHasSuper(sb, 1) && logicalSbBlock + primaryTableBlocks >= group1Super) {
+    throw superBlockError(
+      source,
+      's_blocks_per_group',
+      `the group descriptor table (${primaryTableBlocks} blocks for ${groupCount} groups of ${blocksPerGroup} blocks) runs into the backup superblock of group 1 at block ${group1Super}`,
+      1024 + 0x20,
+    );
+  }
+  // A work bound, not a kernel rule: statfs reads every descriptor. 1 GiB of descriptors is 2^24 groups of
+  // 64 bytes, a 2 PiB filesystem at the default 4 KiB blocks and 32768 blocks per group.
+  if (groupCount * descSize > MAX_DESCRIPTOR_TABLE_BYTES) {
+    throw superBlockError(
+      source,
+      's_blocks_count',
+      `${groupCount} block groups need a ${groupCount * descSize}-byte descriptor table, more than the ${MAX_DESCRIPTOR_TABLE_BYTES} bytes introspect reads`,
+      1024 + 0x04,
+    );
   }
   return {
     blockSize,

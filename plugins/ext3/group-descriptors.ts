@@ -64,3 +64,35 @@ export function decodeGroupDesc(bytes: Uint8Array, offset: number, descSize: num
   if (!d) return undefined;
   return { inodeTable: d.bg_inode_table_lo, freeBlocks: d.bg_free_blocks_count_lo, freeInodes: d.bg_free_inodes_count_lo };
 }
+
+// Only the free counters (same offsets as above), for summing a whole table without decoding every field.
+const groupFree32 = bitmatch(`
+  _ : 96,
+  bg_free_blocks_count_lo : 16 : littleendian,
+  bg_free_inodes_count_lo : 16 : littleendian
+`);
+
+const groupFree64 = bitmatch(`
+  _ : 96,
+  bg_free_blocks_count_lo : 16 : littleendian,
+  bg_free_inodes_count_lo : 16 : littleendian,
+  _ : 224,
+  bg_free_blocks_count_hi : 16 : littleendian,
+  bg_free_inodes_count_hi : 16 : littleendian
+`);
+
+/** Free blocks and inodes of one descriptor, added into totals; false when it cannot be decoded. */
+export function addGroupFree(bytes: Uint8Array, offset: number, descSize: number, totals: { freeBlocks: number; freeInodes: number }): boolean {
+  if (descSize >= 64) {
+    const d = groupFree64.match(bytes, offset);
+    if (!d) return false;
+    totals.freeBlocks += d.bg_free_blocks_count_hi * 0x10000 + d.bg_free_blocks_count_lo;
+    totals.freeInodes += d.bg_free_inodes_count_hi * 0x10000 + d.bg_free_inodes_count_lo;
+    return true;
+  }
+  const d = groupFree32.match(bytes, offset);
+  if (!d) return false;
+  totals.freeBlocks += d.bg_free_blocks_count_lo;
+  totals.freeInodes += d.bg_free_inodes_count_lo;
+  return true;
+}
