@@ -7,7 +7,10 @@ import { join, resolve } from 'node:path';
 import { IntrospectError, UsageError } from '../../errors.js';
 import { readDomains, findDomain, DEFAULT_LIBVIRT_DIR, type Domain } from '../../libvirt/domains.js';
 import type { ImageSpec } from '../../pipeline/introspector.js';
-import { dfGuest, dfJsonFilesystem, type DfEntry, type DfGuestReport } from '../../views/df.js';
+import { dfJsonFilesystem, type DfJsonFilesystem } from '../../views/df.js';
+import { dfGuestResult, OrderedMerge, plainProblem, problemJson, type DfGuestResult } from '../../views/df-result.js';
+import { readStats } from '../../source/source.js';
+import { dfWorkerEntry, runDfWorkers, type DfWorkerInit, type DfWorkerJob } from '../df-parallel.js';
 import { dfRow, dfTitle, type DfFormat } from '../../views/df-format.js';
 import type { CommandContext } from '../context.js';
 
@@ -206,50 +209,89 @@ export interface DfOutput {
   stderr(text: string): void;
 }
 
-function describe(entry: DfEntry): string {
-  return entry.note ?? entry.type;
+/** What one guest prints: its text lines (or JSON items) and whether it failed. */
+function renderGuest(
+  name: string,
+  plan: GuestPlan,
+  result: DfGuestResult,
+  o: DfOptions,
+  format: DfFormat,
+  json: { filesystems: DfJsonFilesystem[]; skipped: object[]; errors: object[] },
+): { stdout: string; stderr: string; failed: boolean } {
+  if (result.fatal !== undefined) throw new Error(result.fatal);
+  let stdout = '';
+  let stderr = '';
+  let failed = false;
+  for (const note of plan.notes) stderr += `introspect df: note: ${name}: ${note}\n`;
+  for (const entry of result.filesystems) {
+    if (o.json) json.filesystems.push(dfJsonFilesystem(name, entry));
+    else stdout += dfRow(name, entry.device, entry.stats, format);
+  }
+  for (const entry of result.skipped) {
+    if (o.json) json.skipped.push({ guest: name, device: entry.device, type: entry.type, label: entry.label ?? null, uuid: entry.uuid ?? null, note: entry.note });
+    else stderr += `introspect df: note: ${name}:${entry.device}: ${entry.note}\n`;
+  }
+  for (const problem of result.problems) {
+    if (problem.level === 'error') failed = true;
+    const where = problem.device ? `${name}:${problem.device}` : name;
+    stderr += `introspect df: ${problem.level === 'warning' ? 'warning: ' : ''}${where}: ${problem.message}\n`;
+    if (o.json) json.errors.push({ guest: name, device: problem.device ?? null, level: problem.level, error: problemJson(problem) });
+  }
+  return { stdout, stderr, failed };
+}
+
+/** How many worker threads -P asks for: 0 (automatic, the default) and 1 read in-process. */
+function threadsFor(o: DfOptions, guests: number): number {
+  return Math.min(o.parallel, guests);
 }
 
 /**
- * Run df over the planned guests, one after the other (every read is a synchronous metadata read),
- * writing each guest's rows as soon as it is done. Returns the exit code (1 if anything failed).
+ * Run df over the planned guests, writing each guest's rows as soon as it (and every guest before it)
+ * is done. With -P N > 1 and several guests, up to N guests are read at once in worker threads
+ * (core/cli/df-parallel.ts); the output is the same bytes either way. Returns the exit code (1 if
+ * anything failed).
  */
 export async function runDf(o: DfOptions, ctx: CommandContext, output: DfOutput): Promise<number> {
   const format: DfFormat = { human: o.human, inodes: o.inodes, csv: o.csv };
   let exitCode = 0;
-  const json = { filesystems: [] as ReturnType<typeof dfJsonFilesystem>[], skipped: [] as object[], errors: [] as object[] };
-  const introspector = await ctx.introspector({ allowBacking: o.allowBacking.map((dir) => resolve(ctx.cwd, dir)) });
+  const json = { filesystems: [] as DfJsonFilesystem[], skipped: [] as object[], errors: [] as object[] };
+  const allowBacking = o.allowBacking.map((dir) => resolve(ctx.cwd, dir));
+  const introspector = await ctx.introspector({ allowBacking });
   const plans = planGuests(o, ctx.cwd);
   if (!o.json) output.stdout(dfTitle(format));
-  for (const plan of plans) {
-    let stdout = '';
-    let stderr = '';
-    const name = o.uuid && plan.uuid ? plan.uuid : plan.name;
-    for (const note of plan.notes) stderr += `introspect df: note: ${name}: ${note}\n`;
-    let report: DfGuestReport;
-    try {
-      if (plan.error) throw plan.error;
-      report = dfGuest(introspector, introspector.inspectGuest(plan.images), name);
-    } catch (error) {
-      if (!(error instanceof IntrospectError)) throw error;
-      report = { name, filesystems: [], skipped: [], problems: [{ level: 'error', error }] };
-    }
-    for (const entry of report.filesystems) {
-      if (o.json) json.filesystems.push(dfJsonFilesystem(name, { ...entry, stats: entry.stats! }));
-      else stdout += dfRow(name, entry.device, entry.stats!, format);
-    }
-    for (const entry of report.skipped) {
-      if (o.json) json.skipped.push({ guest: name, device: entry.device, type: entry.type, label: entry.label ?? null, uuid: entry.uuid ?? null, note: describe(entry) });
-      else stderr += `introspect df: note: ${name}:${entry.device}: ${describe(entry)}\n`;
-    }
-    for (const problem of report.problems) {
-      if (problem.level === 'error') exitCode = 1;
-      const where = problem.device ? `${name}:${problem.device}` : name;
-      stderr += `introspect df: ${problem.level === 'warning' ? 'warning: ' : ''}${where}: ${problem.error.message}\n`;
-      if (o.json) json.errors.push({ guest: name, device: problem.device ?? null, level: problem.level, error: problem.error.toJSON() });
-    }
+  const nameOf = (plan: GuestPlan): string => (o.uuid && plan.uuid ? plan.uuid : plan.name);
+  const print = (index: number, result: DfGuestResult): void => {
+    const plan = plans[index];
+    const { stdout, stderr, failed } = renderGuest(nameOf(plan), plan, result, o, format, json);
+    if (failed) exitCode = 1;
     if (stdout) output.stdout(stdout);
     if (stderr) output.stderr(stderr);
+  };
+  const unreadable = (plan: GuestPlan): DfGuestResult | undefined =>
+    plan.error ? { filesystems: [], skipped: [], problems: [plainProblem('error', undefined, plan.error)] } : undefined;
+
+  const threads = threadsFor(o, plans.filter((p) => !p.error).length);
+  const entry = threads > 1 ? dfWorkerEntry() : undefined;
+  if (entry) {
+    const loaded = await ctx.config();
+    const init: DfWorkerInit = { cwd: ctx.cwd, configFile: loaded.filepath, profile: ctx.globals.profile, allowBacking };
+    const merge = new OrderedMerge<DfGuestResult>(print);
+    const jobs: DfWorkerJob[] = [];
+    plans.forEach((plan, index) => {
+      if (!plan.error) jobs.push({ index, images: plan.images, name: nameOf(plan) });
+    });
+    // Guests that could not even be listed have their result already; they print in their place.
+    plans.forEach((plan, index) => {
+      const result = unreadable(plan);
+      if (result) merge.put(index, result);
+    });
+    await runDfWorkers(entry, init, jobs, threads, (reply) => {
+      readStats.bytesRead += reply.bytesRead;
+      readStats.reads += reply.reads;
+      merge.put(reply.index, reply.result);
+    });
+  } else {
+    plans.forEach((plan, index) => print(index, unreadable(plan) ?? dfGuestResult(introspector, plan.images, nameOf(plan))));
   }
   if (o.json) output.stdout(JSON.stringify(json, null, 2) + '\n');
   return exitCode;
@@ -279,7 +321,7 @@ Options (as virt-df):
   --csv                   comma-separated values (not with -h)
   --json                  {"filesystems": [...], "skipped": [...], "errors": [...]}
   --uuid                  print libvirt domain UUIDs instead of names
-  -P N                    accepted for virt-df compatibility (guests are read one after the other)
+  -P N                    read up to N guests at once, in worker threads (default: one after the other)
 
 A bare argument is an image if it contains "/" or is an existing file, else a domain name; each bare
 argument is a guest of its own. Without arguments every domain of --libvirt-dir is reported.
