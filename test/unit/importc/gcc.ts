@@ -16,6 +16,14 @@ export function gccPath(compiler = 'gcc'): string | undefined {
   return r.status === 0 ? compiler : undefined;
 }
 
+/**
+ * The i386 compiler: Debian's cross gcc (gcc-i686-linux-gnu, which can be installed beside the arm64
+ * cross gcc) when present, else the native gcc with -m32 (gcc-multilib, which conflicts with cross gccs).
+ */
+export function i386Compiler(): { flags: string[]; compiler?: string } {
+  return gccPath('i686-linux-gnu-gcc') ? { flags: [], compiler: 'i686-linux-gnu-gcc' } : { flags: ['-m32'] };
+}
+
 /** Can gcc compile (to assembly) a program with these flags, including this header? */
 export function gccCompiles(flags: readonly string[], include = '<stddef.h>', compiler = 'gcc'): boolean {
   const r = spawnSync(compiler, [...flags, '-S', '-w', '-o', '-', '-x', 'c', '-'], { input: `#include ${include}\nint x;\n`, encoding: 'utf8' });
