@@ -3,7 +3,7 @@
 // Object: `task.u('pid')`, `task.str('comm')`, `task.deref('real_parent', 'task_struct')`.
 
 import { IntrospectError } from '../../../core/errors.js';
-import type { VirtualMemory } from '../../../core/memory/virtual.js';
+import { latin1, readCString, type VirtualMemory } from '../../../core/memory/virtual.js';
 import type { FieldLayout, StructLayout } from '../../../core/profiles/types.js';
 
 /** Longest C string read through a `char *` (kthread full names, labels). */
@@ -171,28 +171,7 @@ export class KObject {
   /** A `char *` member: the NUL-terminated string it points to ('' for NULL). */
   cstr(field: string, max = MAX_STRING): string {
     const p = this.ptr(field);
-    return p === 0n ? '' : readCStringAt(this.objects.vm, p, max, this.where(field));
+    return p === 0n ? '' : readCString(this.objects.vm, p, max, this.where(field));
   }
 }
 
-export function latin1(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  return s;
-}
-
-/** A NUL-terminated string, read page by page so one ending before an unmapped page reads fine. */
-export function readCStringAt(vm: VirtualMemory, va: bigint, max: number, structure: string): string {
-  let out = '';
-  let done = 0;
-  while (done < max) {
-    const at = va + BigInt(done);
-    const n = Math.min(256, max - done, 4096 - Number(at & 0xfffn));
-    const b = vm.read(at, n, structure);
-    const nul = b.indexOf(0);
-    if (nul >= 0) return out + latin1(b.subarray(0, nul));
-    out += latin1(b);
-    done += n;
-  }
-  return out;
-}
