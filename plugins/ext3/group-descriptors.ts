@@ -17,19 +17,10 @@ export const groupDesc32 = bitmatch(`
   bg_checksum : 16 : littleendian
 `);
 
-export const groupDesc64 = bitmatch(`
-  bg_block_bitmap_lo : 32 : littleendian,
-  bg_inode_bitmap_lo : 32 : littleendian,
-  bg_inode_table_lo : 32 : littleendian,
-  bg_free_blocks_count_lo : 16 : littleendian,
-  bg_free_inodes_count_lo : 16 : littleendian,
-  bg_used_dirs_count_lo : 16 : littleendian,
-  bg_flags : 16 : littleendian,
-  bg_exclude_bitmap_lo : 32 : littleendian,
-  bg_block_bitmap_csum_lo : 16 : littleendian,
-  bg_inode_bitmap_csum_lo : 16 : littleendian,
-  bg_itable_unused_lo : 16 : littleendian,
-  bg_checksum : 16 : littleendian,
+/** The 64-byte form: the 32-byte descriptor, then the high words. */
+export const groupDesc64 = bitmatch(
+  `
+  { :ext2_group_desc },
   bg_block_bitmap_hi : 32 : littleendian,
   bg_inode_bitmap_hi : 32 : littleendian,
   bg_inode_table_hi : 32 : littleendian,
@@ -41,7 +32,9 @@ export const groupDesc64 = bitmatch(`
   bg_block_bitmap_csum_hi : 16 : littleendian,
   bg_inode_bitmap_csum_hi : 16 : littleendian,
   _ : 32
-`);
+`,
+  { ext2_group_desc: groupDesc32 },
+);
 
 /** The fields statfs needs, with the high words folded in (ext4_free_group_clusters() and friends). */
 export interface GroupCounts {
