@@ -1,7 +1,7 @@
 // Seeds without the corpus: small images built with the other helpers' test builders, so the
 // deterministic slice in `npm test` runs anywhere. One guest per format.
 import { buildMixedMbr } from '../plugins/dos-partitions/test-image.js';
-import { buildExt, type ExtImageSpec } from '../plugins/ext3/testing/build-ext.js';
+import { buildExt, ext4OneKSpec, type ExtImageSpec } from '../plugins/ext3/testing/build-ext.js';
 import { buildGpt } from '../plugins/gpt/test-image.js';
 import { formatLvmUuid } from '../plugins/lvm2/ondisk.js';
 import { elf64Header, elf64Phdr } from '../core/formats/elf.js';
@@ -15,29 +15,7 @@ import { latin1, note } from '../test/unit/memory/synthetic.js';
 import { BytesSource } from '../core/source/derived-sources.js';
 import type { Seed } from './run-case.js';
 
-const ext4: ExtImageSpec = {
-  blockSize: 1024,
-  blocksCount: 4096,
-  blocksPerGroup: 1024,
-  inodesPerGroup: 256,
-  inodeSize: 256,
-  compat: 0x4,
-  incompat: 0x2 | 0x40 | 0x80,
-  roCompat: 0x1,
-  descSize: 64,
-  reservedGdtBlocks: 15,
-  rBlocksCount: 204,
-  journalInum: 8,
-  journalSize: 256 * 1024,
-  label: 'fuzz-ext4',
-  free: [
-    { blocks: 100, inodes: 10 },
-    { blocks: 200, inodes: 20 },
-    { blocks: 300, inodes: 30 },
-    { blocks: 400, inodes: 40 },
-  ],
-  inodeTable0: 50,
-};
+const ext4: ExtImageSpec = { ...ext4OneKSpec, label: 'fuzz-ext4' };
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

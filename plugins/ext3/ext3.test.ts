@@ -5,40 +5,17 @@ import { crc32cRaw } from './crc32c.js';
 import { detectExt, extTypeOf } from './detect.js';
 import { extStatfs } from './statfs.js';
 import { extSuperBlock, SUPERBLOCK_OFFSET } from './superblock.js';
-import { buildExt, type ExtImageSpec } from './testing/build-ext.js';
+import { buildExt, ext4OneKSpec, type ExtImageSpec } from './testing/build-ext.js';
 
 const source = (bytes: Uint8Array, name = 'test.img'): BytesSource => new BytesSource(name, bytes);
 
 // Expected figures below are worked out by hand from ext4_calculate_overhead()'s rules, group by group.
-const ext4OneK: ExtImageSpec = {
-  blockSize: 1024,
-  blocksCount: 4096,
-  blocksPerGroup: 1024,
-  inodesPerGroup: 256,
-  inodeSize: 256,
-  compat: 0x4, // has_journal
-  incompat: 0x2 | 0x40 | 0x80, // filetype, extents, 64bit
-  roCompat: 0x1, // sparse_super
-  descSize: 64,
-  reservedGdtBlocks: 15,
-  rBlocksCount: 204,
-  journalInum: 8,
-  journalSize: 256 * 1024,
-  label: 'bare-ext4-64',
-  free: [
-    { blocks: 100, inodes: 10 },
-    { blocks: 200, inodes: 20 },
-    { blocks: 300, inodes: 30 },
-    { blocks: 400, inodes: 40 },
-  ],
-  inodeTable0: 50,
-};
 
 describe('ext statfs (ext4_statfs, bsddf)', () => {
   it('ext4, 1 KiB blocks, 64-byte descriptors, sparse_super, journal inode', () => {
     // groups 0,1,3 hold a superblock: 1 + 1 gdb + 15 reserved; every group 64 inode-table blocks + 2 bitmaps.
     // overhead = 1 (first data block) + 83 + 83 + 66 + 83 + 256 (journal) = 572.
-    const stats = extStatfs(source(buildExt(ext4OneK)));
+    const stats = extStatfs(source(buildExt(ext4OneKSpec)));
     // bavail = 1000 - 204 reserved - min(4096/50, 4096) = 715.
     expect(stats).toEqual({ blockSize: 1024, blocks: 4096 - 572, bfree: 1000, bavail: 715, files: 1024, ffree: 100 });
   });
@@ -150,7 +127,7 @@ describe('ext statfs (ext4_statfs, bsddf)', () => {
 
   it('64-byte descriptors: high halves of the free counts are added', () => {
     const spec: ExtImageSpec = {
-      ...ext4OneK,
+      ...ext4OneKSpec,
       blocksCount: 1 + 2 * 8192,
       blocksPerGroup: 8192,
       inodesPerGroup: 8192,
@@ -165,7 +142,7 @@ describe('ext statfs (ext4_statfs, bsddf)', () => {
   });
 
   it('refuses a filesystem larger than its device, naming the field', () => {
-    const bytes = buildExt(ext4OneK).subarray(0, 2048 * 1024);
+    const bytes = buildExt(ext4OneKSpec).subarray(0, 2048 * 1024);
     let error: unknown;
     try {
       extStatfs(source(bytes, 'cut.img'));
@@ -178,11 +155,11 @@ describe('ext statfs (ext4_statfs, bsddf)', () => {
   });
 
   it('refuses an impossible geometry instead of looping', () => {
-    const bytes = buildExt(ext4OneK);
+    const bytes = buildExt(ext4OneKSpec);
     const view = new DataView(bytes.buffer);
     view.setUint32(SUPERBLOCK_OFFSET + 0x20, 0, true); // s_blocks_per_group = 0
     expect(() => extStatfs(source(bytes))).toThrow(/blocks per group/);
-    const bytes2 = buildExt(ext4OneK);
+    const bytes2 = buildExt(ext4OneKSpec);
     new DataView(bytes2.buffer).setUint32(SUPERBLOCK_OFFSET, 12345, true); // s_inodes_count
     expect(() => extStatfs(source(bytes2))).toThrow(/inode count 12345/);
   });
@@ -190,7 +167,7 @@ describe('ext statfs (ext4_statfs, bsddf)', () => {
 
 describe('ext detection (blkid ext.c)', () => {
   const sbWith = (compat: number, incompat: number, roCompat: number, flags = 0) =>
-    extSuperBlock.parse(buildExt({ ...ext4OneK, compat, incompat, roCompat, flags }).subarray(SUPERBLOCK_OFFSET, SUPERBLOCK_OFFSET + 1024));
+    extSuperBlock.parse(buildExt({ ...ext4OneKSpec, compat, incompat, roCompat, flags }).subarray(SUPERBLOCK_OFFSET, SUPERBLOCK_OFFSET + 1024));
 
   it.each([
     ['ext2', 0, 0x2, 0x1 | 0x2],
@@ -210,18 +187,18 @@ describe('ext detection (blkid ext.c)', () => {
   });
 
   it('label and UUID as blkid prints them', () => {
-    const { content } = detectExt(source(buildExt(ext4OneK)));
+    const { content } = detectExt(source(buildExt(ext4OneKSpec)));
     expect(content).toEqual({ type: 'ext4', plugin: 'ext3', role: 'filesystem', label: 'bare-ext4-64', uuid: 'c0e30005-0001-4000-8000-000000000001' });
   });
 
   it('no label and no UUID when both are empty', () => {
-    const { content } = detectExt(source(buildExt({ ...ext4OneK, label: '', uuid: new Array(16).fill(0) })));
+    const { content } = detectExt(source(buildExt({ ...ext4OneKSpec, label: '', uuid: new Array(16).fill(0) })));
     expect(content?.label).toBeUndefined();
     expect(content?.uuid).toBeUndefined();
   });
 
   it('bad magic: not detected', () => {
-    const bytes = buildExt(ext4OneK);
+    const bytes = buildExt(ext4OneKSpec);
     bytes[SUPERBLOCK_OFFSET + 0x38] = 0;
     bytes[SUPERBLOCK_OFFSET + 0x39] = 0;
     const result = detectExt(source(bytes));
@@ -230,7 +207,7 @@ describe('ext detection (blkid ext.c)', () => {
   });
 
   it('bad magic with an intact backup superblock: not detected, an error naming the bad magic and the backup', () => {
-    const spec: ExtImageSpec = { ...ext4OneK, blocksCount: 1 + 2 * 8192, blocksPerGroup: 8192, inodesPerGroup: 1024, free: [{ blocks: 1, inodes: 1 }, { blocks: 1, inodes: 1 }] };
+    const spec: ExtImageSpec = { ...ext4OneKSpec, blocksCount: 1 + 2 * 8192, blocksPerGroup: 8192, inodesPerGroup: 1024, free: [{ blocks: 1, inodes: 1 }, { blocks: 1, inodes: 1 }] };
     const bytes = buildExt(spec);
     const backup = bytes.slice(SUPERBLOCK_OFFSET, SUPERBLOCK_OFFSET + 1024);
     backup[0x5a] = 1; // s_block_group_nr
@@ -244,7 +221,7 @@ describe('ext detection (blkid ext.c)', () => {
   });
 
   it('metadata_csum: a wrong superblock checksum is an error, a right one is accepted', () => {
-    const bytes = buildExt({ ...ext4OneK, roCompat: 0x1 | 0x400 });
+    const bytes = buildExt({ ...ext4OneKSpec, roCompat: 0x1 | 0x400 });
     const result = detectExt(source(bytes));
     expect(result.content).toBeUndefined();
     expect(result.problem?.level).toBe('error');
@@ -276,7 +253,7 @@ describe('ext mount-state warnings', () => {
   it('needs_recovery, pending orphans and the error state are warnings; the figures are still computed', async () => {
     const { Introspector } = await import('../../core/pipeline/introspector.js');
     const { ext3Plugin } = await import('./index.js');
-    const bytes = buildExt({ ...ext4OneK, incompat: (ext4OneK.incompat ?? 0) | 0x4 });
+    const bytes = buildExt({ ...ext4OneKSpec, incompat: (ext4OneKSpec.incompat ?? 0) | 0x4 });
     const view = new DataView(bytes.buffer);
     view.setUint32(SUPERBLOCK_OFFSET + 0xe8, 12, true); // s_last_orphan
     view.setUint16(SUPERBLOCK_OFFSET + 0x3a, 0x3, true); // s_state: valid | error
@@ -295,7 +272,7 @@ describe('ext mount-state warnings', () => {
 
 describe('ext on damaged metadata', () => {
   it('random byte changes in the superblock and descriptors give figures or an IntrospectError, never another failure', () => {
-    const bytes = buildExt(ext4OneK);
+    const bytes = buildExt(ext4OneKSpec);
     const src = source(bytes);
     let seed = 4242;
     const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);

@@ -33,6 +33,34 @@ export interface ExtImageSpec {
   inodeTable0: number;
 }
 
+/**
+ * A small ext4 (1 KiB blocks, four groups, 64-bit descriptors, sparse_super, a journal inode) whose
+ * figures ext3.test.ts works out by hand; other tests reuse it with their own label.
+ */
+export const ext4OneKSpec: ExtImageSpec = {
+  blockSize: 1024,
+  blocksCount: 4096,
+  blocksPerGroup: 1024,
+  inodesPerGroup: 256,
+  inodeSize: 256,
+  compat: 0x4, // has_journal
+  incompat: 0x2 | 0x40 | 0x80, // filetype, extents, 64bit
+  roCompat: 0x1, // sparse_super
+  descSize: 64,
+  reservedGdtBlocks: 15,
+  rBlocksCount: 204,
+  journalInum: 8,
+  journalSize: 256 * 1024,
+  label: 'bare-ext4-64',
+  free: [
+    { blocks: 100, inodes: 10 },
+    { blocks: 200, inodes: 20 },
+    { blocks: 300, inodes: 30 },
+    { blocks: 400, inodes: 40 },
+  ],
+  inodeTable0: 50,
+};
+
 export function buildExt(spec: ExtImageSpec): Uint8Array {
   const bs = spec.blockSize;
   const image = new Uint8Array(spec.blocksCount * bs);

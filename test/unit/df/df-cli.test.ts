@@ -5,30 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDfArgs } from '../../../core/cli/commands/df.js';
 import { runCli } from '../../../core/cli/program.js';
 import { UsageError } from '../../../core/errors.js';
-import { buildExt, type ExtImageSpec } from '../../../plugins/ext3/testing/build-ext.js';
+import { buildExt, ext4OneKSpec, type ExtImageSpec } from '../../../plugins/ext3/testing/build-ext.js';
 
-const ext4: ExtImageSpec = {
-  blockSize: 1024,
-  blocksCount: 4096,
-  blocksPerGroup: 1024,
-  inodesPerGroup: 256,
-  inodeSize: 256,
-  compat: 0x4,
-  incompat: 0x2 | 0x40 | 0x80,
-  roCompat: 0x1,
-  reservedGdtBlocks: 15,
-  rBlocksCount: 204,
-  journalInum: 8,
-  journalSize: 256 * 1024,
-  label: 'root',
-  free: [
-    { blocks: 100, inodes: 10 },
-    { blocks: 200, inodes: 20 },
-    { blocks: 300, inodes: 30 },
-    { blocks: 400, inodes: 40 },
-  ],
-  inodeTable0: 50,
-};
+const ext4: ExtImageSpec = { ...ext4OneKSpec, label: 'root' };
 
 async function df(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
