@@ -48,20 +48,8 @@ class OverlayIntrospector extends Introspector {
     super({});
   }
 
-  override openImage(path: string, format?: string, chainDepth = 0): Source {
-    const file = this.overlays.get(path);
-    if (!file) return super.openImage(path, format, chainDepth);
-    const source = this.hooks.openImage.call({
-      path,
-      file,
-      format,
-      allowBacking: this.options.allowBacking ?? [],
-      chainDepth,
-      open: (p, f, d) => this.openImage(p, f, d),
-    });
-    if (source) return source;
-    if (format && format !== 'raw') throw new IntrospectError({ file: path, structure: 'image container', offset: 0, reason: `not a ${format} image` });
-    return file;
+  protected override openFile(path: string): Source {
+    return this.overlays.get(path) ?? super.openFile(path);
   }
 }
 

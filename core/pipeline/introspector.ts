@@ -94,7 +94,7 @@ export class Introspector {
 
   /** Open an image file read-only and unwrap its container. */
   openImage(path: string, format?: string, chainDepth = 0): Source {
-    const file = new FileSource(path);
+    const file = this.openFile(path);
     const request: ImageOpenRequest = {
       path,
       file,
@@ -109,6 +109,11 @@ export class Introspector {
       throw new IntrospectError({ file: path, structure: 'image container', offset: 0, reason: `not a ${format} image` });
     }
     return file;
+  }
+
+  /** The image file itself, read-only; a subclass may serve it from elsewhere (the fuzzer's overlays). */
+  protected openFile(path: string): Source {
+    return new FileSource(path);
   }
 
   /** Read every disk of one guest: partitions, volumes and what each holds. */
