@@ -41,15 +41,24 @@ export class IntrospectError extends Error implements ErrorLocation {
     this.reason = location.reason;
   }
 
-  toJSON(): { file: string; structure: string; offset: number | string | null; reason: string; message: string } {
-    return {
-      file: this.file,
-      structure: this.structure,
-      offset: this.offset === undefined ? null : typeof this.offset === 'bigint' ? this.offset.toString() : this.offset,
-      reason: this.reason,
-      message: this.message,
-    };
+  toJSON(): ErrorJson {
+    return errorJson(this);
   }
+}
+
+/** The `error` object of --json output. */
+export interface ErrorJson {
+  file: string;
+  structure: string;
+  offset: number | string | null;
+  reason: string;
+  message: string;
+}
+
+/** An error's location as JSON (a bigint offset as a decimal string), from an error or its plain copy. */
+export function errorJson(e: ErrorLocation & { message: string }): ErrorJson {
+  const offset = e.offset === undefined ? null : typeof e.offset === 'bigint' ? e.offset.toString() : e.offset;
+  return { file: e.file, structure: e.structure, offset, reason: e.reason, message: e.message };
 }
 
 export function formatOffset(offset: number | bigint): string {

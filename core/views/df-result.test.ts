@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IntrospectError } from '../errors.js';
-import { OrderedMerge, plainProblem, problemJson } from './df-result.js';
+import { errorJson, IntrospectError } from '../errors.js';
+import { OrderedMerge, plainProblem } from './df-result.js';
 
 describe('OrderedMerge', () => {
   const collect = (): { seen: [number, string][]; merge: OrderedMerge<string> } => {
@@ -55,7 +55,7 @@ describe('plain problems', () => {
       const error = new IntrospectError({ file: 'a.img', structure: 'qcow2 L1 table', offset, reason: 'bad' });
       const plain = plainProblem('error', '/dev/sda', error);
       expect(plain.message).toBe(error.message);
-      expect(problemJson(structuredClone(plain))).toEqual(error.toJSON());
+      expect(errorJson(structuredClone(plain))).toEqual(error.toJSON());
     }
   });
 });

@@ -47,16 +47,6 @@ export function plainProblem(level: 'warning' | 'error', device: string | undefi
   return { level, device, file: error.file, structure: error.structure, offset: error.offset, reason: error.reason, message: error.message };
 }
 
-/** The `error` object of `--json` errors[] items: as IntrospectError.toJSON(). */
-export function problemJson(p: DfPlainProblem): ReturnType<IntrospectError['toJSON']> {
-  return {
-    file: p.file,
-    structure: p.structure,
-    offset: p.offset === undefined ? null : typeof p.offset === 'bigint' ? p.offset.toString() : p.offset,
-    reason: p.reason,
-    message: p.message,
-  };
-}
 
 export function plainReport(report: DfGuestReport): DfGuestResult {
   return {

@@ -4,11 +4,11 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { IntrospectError, UsageError } from '../../errors.js';
+import { errorJson, IntrospectError, UsageError } from '../../errors.js';
 import { readDomains, findDomain, DEFAULT_LIBVIRT_DIR, type Domain } from '../../libvirt/domains.js';
 import type { ImageSpec } from '../../pipeline/introspector.js';
 import { dfJsonFilesystem, type DfJsonFilesystem } from '../../views/df.js';
-import { dfGuestResult, OrderedMerge, plainProblem, problemJson, type DfGuestResult } from '../../views/df-result.js';
+import { dfGuestResult, OrderedMerge, plainProblem, type DfGuestResult } from '../../views/df-result.js';
 import { readStats } from '../../source/source.js';
 import { dfWorkerEntry, runDfWorkers, type DfWorkerInit, type DfWorkerJob } from '../df-parallel.js';
 import { dfRow, dfTitle, type DfFormat } from '../../views/df-format.js';
@@ -235,7 +235,7 @@ function renderGuest(
     if (problem.level === 'error') failed = true;
     const where = problem.device ? `${name}:${problem.device}` : name;
     stderr += `introspect df: ${problem.level === 'warning' ? 'warning: ' : ''}${where}: ${problem.message}\n`;
-    if (o.json) json.errors.push({ guest: name, device: problem.device ?? null, level: problem.level, error: problemJson(problem) });
+    if (o.json) json.errors.push({ guest: name, device: problem.device ?? null, level: problem.level, error: errorJson(problem) });
   }
   return { stdout, stderr, failed };
 }
