@@ -120,18 +120,12 @@ export function dfGuest(introspector: Introspector, guest: Guest, name: string =
 }
 
 /** The JSON form of one filesystem row (the `filesystems[]` items of `introspect df --json`). */
-export interface DfJsonFilesystem {
+export interface DfJsonFilesystem extends FilesystemStats {
   guest: string;
   device: string;
   type: string;
   label: string | null;
   uuid: string | null;
-  blockSize: number;
-  blocks: number;
-  bfree: number;
-  bavail: number;
-  files: number;
-  ffree: number;
 }
 
 export function dfJsonFilesystem(guest: string, entry: DfEntry & { stats: FilesystemStats }): DfJsonFilesystem {
